@@ -1,0 +1,59 @@
+"""The Hai Phong technology-transfer marketplace: application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from marketplace.config import BASE_DIR, Config, config_from_env
+
+
+def create_app(config_class: type[Config] | None = None, **overrides: object) -> Flask:
+    """Build the Flask application.
+
+    :param config_class: configuration class; ``APP_ENV`` picks one when omitted.
+    :param overrides: settings that win over the class (tests use this).
+    :raises RuntimeError: when ``SECRET_KEY`` is missing outside development and testing.
+    """
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
+    app.config.from_object(config_class or config_from_env())
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set outside development (see README, 'Configuration').")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from marketplace import authz, i18n, mail, security
+
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.init_app(app)
+    login_manager.init_app(app)
+    authz.init_app(app)
+    security.init_app(app)
+    mail.init_app(app)
+
+    from marketplace.account import bp as account_bp
+    from marketplace.admin import bp as admin_bp
+    from marketplace.auth import bp as auth_bp
+    from marketplace.errors import bp as errors_bp
+    from marketplace.main import bp as main_bp
+
+    app.register_blueprint(errors_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(account_bp, url_prefix="/account")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+    from marketplace import cli
+    from marketplace.demo import cli as demo_cli
+
+    cli.init_app(app)
+    demo_cli.init_app(app)
+    return app

@@ -1,0 +1,104 @@
+"""Authorization: every rule of who may do what, in one place.
+
+Each view declares its access rule with :func:`permission`; a ``before_request`` hook enforces it and denies any
+view that declares none. Rules on particular objects (ownership) go through :func:`can` / :func:`ensure`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin, current_user
+
+from marketplace.extensions import db, login_manager
+from marketplace.models import Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PUBLIC = "public"  # everyone
+GUEST = "guest"  # visitors who are not signed in; signed-in users are sent to their dashboard
+SIGNED_IN = "signed_in"  # any signed-in account
+FIRM = "firm"
+RESEARCHER = "researcher"
+STAFF = "staff"  # the Department's staff, and admins
+ADMIN = "admin"
+
+_ROLE_RULES: dict[str, Callable[[Any], bool]] = {
+    PUBLIC: lambda user: True,
+    GUEST: lambda user: not user.is_authenticated,
+    SIGNED_IN: lambda user: user.is_authenticated,
+    FIRM: lambda user: user.is_authenticated and user.role == Role.FIRM,
+    RESEARCHER: lambda user: user.is_authenticated and user.role == Role.RESEARCHER,
+    STAFF: lambda user: user.is_authenticated and user.role in (Role.STAFF, Role.ADMIN),
+    ADMIN: lambda user: user.is_authenticated and user.role == Role.ADMIN,
+}
+
+# Rules about one object: (user, object) -> allowed.
+_OBJECT_RULES: dict[str, Callable[[Any, Any], bool]] = {
+    # An admin may deactivate any account but their own, so that one admin always remains able to sign in.
+    "user.set_active": lambda user, target: _ROLE_RULES[ADMIN](user) and target.id != user.id,
+}
+
+
+def permission(rule: str) -> Callable[[F], F]:
+    """Declare the access rule of a view (one of the module's constants)."""
+    if rule not in _ROLE_RULES:
+        raise ValueError(f"unknown access rule {rule!r}")
+
+    def decorate(view: F) -> F:
+        view.access_rule = rule  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def allows(user: User | AnonymousUserMixin, rule: str) -> bool:
+    """Whether ``user`` passes the access rule ``rule``."""
+    return _ROLE_RULES[rule](user)
+
+
+def can(user: User | AnonymousUserMixin, action: str, obj: Any) -> bool:
+    """Whether ``user`` may perform ``action`` on ``obj``."""
+    return _OBJECT_RULES[action](user, obj)
+
+
+def ensure(action: str, obj: Any) -> None:
+    """Abort with 403 unless the current user may perform ``action`` on ``obj``."""
+    if not can(current_user, action, obj):
+        abort(403)
+
+
+def _enforce_access_rule():  # noqa: ANN202 - a Flask hook returns a response or None
+    if request.endpoint is None or request.endpoint == "static":
+        return None
+    view = current_app.view_functions[request.endpoint]
+    rule = getattr(view, "access_rule", None)
+    if rule is None:
+        # Deny by default: a view that forgot to declare its rule is closed, not open.
+        current_app.logger.error("view %s declares no access rule; denied", request.endpoint)
+        abort(403)
+    if allows(current_user, rule):
+        return None
+    if rule == GUEST:
+        return redirect(url_for("main.dashboard"))
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    abort(403)
+
+
+@login_manager.user_loader
+def _load_user(login_token: str) -> User | None:
+    user = db.session.scalar(sa.select(User).where(User.login_token == login_token))
+    return user if user is not None and user.active else None
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    app.before_request(_enforce_access_rule)

@@ -1,0 +1,1 @@
+"""Demo content: realistic institutes, technologies, firms, needs and one account per role."""

@@ -1,0 +1,40 @@
+"""``flask demo load``."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from marketplace.db import commit
+from marketplace.demo.loader import DemoDataError, load_demo
+from marketplace.extensions import db
+from marketplace.models import User
+
+demo_cli = AppGroup("demo", help="Demo content.")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
+def load_command(if_empty: bool) -> None:
+    """Fill the database with the demo content and one account per role. Safe to run again."""
+    if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(User)):
+        click.echo("The database is not empty: demo content not loaded.")
+        return
+    password = current_app.config["DEMO_PASSWORD"]
+    try:
+        report = load_demo(password)
+    except DemoDataError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    commit()
+    created = ", ".join(f"{count} {kind}" for kind, count in sorted(report.created.items())) or "nothing new"
+    click.echo(f"Demo content loaded ({created}).")
+    click.echo(f"Demo accounts (password of each, unless changed since: {password}):")
+    for role, email in report.accounts:
+        click.echo(f"  {role.value:<11} {email}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,53 @@
+"""Error pages in the user's language; JSON for API clients."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from marketplace.errors import bp
+from marketplace.extensions import db
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
+    403: (_l("Access denied"), _l("Your account does not have access to this page.")),
+    404: (_l("Page not found"), _l("The page you asked for does not exist or has been moved.")),
+    405: (_l("Not allowed"), _l("This page cannot be used this way.")),
+    429: (_l("Too many attempts"), _l("You have tried too many times in a short while. Please wait a few minutes "
+                                      "and try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error occurred on our side. It has been logged; please try "
+                                         "again later.")),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _render(code: int, detail: str | None = None):  # noqa: ANN202
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    if _wants_json():
+        return {"error": str(title), "message": str(detail or message)}, code
+    return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(error: CSRFError):  # noqa: ANN201
+    return _render(400, str(_l("The form has expired or was sent from elsewhere. Go back, reload the page and "
+                               "send it again.")))
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException):  # noqa: ANN201
+    code = error.code or 500
+    if code not in MESSAGES:
+        return error
+    return _render(code)
+
+
+@bp.app_errorhandler(500)
+def internal_error(error: Exception):  # noqa: ANN201
+    db.session.rollback()
+    return _render(500)

@@ -1,0 +1,84 @@
+"""Language selection and locale-aware formatting (dates come from Flask-Babel's filters, money from here)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.numbers import format_currency
+from flask import Flask, current_app, has_request_context, session
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+SESSION_KEY = "locale"
+
+
+def supported(locale: str | None) -> bool:
+    return locale in current_app.config["LANGUAGES"]
+
+
+def select_locale() -> str:
+    """The signed-in user's language, else the visitor's session choice, else Vietnamese (also for the CLI)."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user and current_user.is_authenticated and supported(current_user.locale):
+        return current_user.locale
+    chosen = session.get(SESSION_KEY)
+    if supported(chosen):
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def format_vnd(amount: int | float | None) -> str:
+    """An amount in Vietnamese dong in the current locale: ``1.500.000 ₫`` (vi), ``₫1,500,000`` (en)."""
+    if amount is None:
+        return ""
+    return format_currency(amount, "VND", locale=_locale())
+
+
+def format_vnd_range(low: int | None, high: int | None) -> str:
+    """A VND range, or one bound, or the empty string."""
+    if low is not None and high is not None and low != high:
+        return f"{format_vnd(low)} – {format_vnd(high)}"
+    return format_vnd(low if low is not None else high)
+
+
+# How an official letter writes dates in each language; times are shown in Hai Phong's time zone.
+DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
+DATETIME_PATTERNS = {"vi": "HH:mm dd/MM/yyyy", "en": "d MMM yyyy, HH:mm"}
+
+
+def _locale() -> str:
+    return str(get_locale() or "vi")
+
+
+def format_day(value: datetime | None) -> str:
+    """A date: ``06/03/2026`` (vi), ``6 Mar 2026`` (en)."""
+    return "" if value is None else format_date(value, DATE_PATTERNS.get(_locale(), DATE_PATTERNS["en"]))
+
+
+def format_moment(value: datetime | None) -> str:
+    """A date and time in Hai Phong's time zone: ``03:30 06/03/2026`` (vi), ``6 Mar 2026, 03:30`` (en)."""
+    return "" if value is None else format_datetime(value, DATETIME_PATTERNS.get(_locale(), DATETIME_PATTERNS["en"]))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["vnd"] = format_vnd
+    app.jinja_env.filters["vnd_range"] = format_vnd_range
+    app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["date"] = format_day
+    app.jinja_env.filters["datetime"] = format_moment
+
+    from marketplace.i18n_labels import ORGANIZATION_KIND_LABELS, ROLE_LABELS
+
+    @app.context_processor
+    def _language_context() -> dict[str, object]:
+        return {
+            "languages": app.config["LANGUAGES"],
+            "current_locale": _locale(),
+            "role_labels": ROLE_LABELS,
+            "organization_kind_labels": ORGANIZATION_KIND_LABELS,
+        }

@@ -1,0 +1,59 @@
+"""Home page, dashboard, language switch, health check."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, jsonify, redirect, render_template, session
+from flask_login import current_user
+
+from marketplace import authz
+from marketplace.auth.forms import LogoutForm
+from marketplace.db import commit
+from marketplace.extensions import db
+from marketplace.i18n import SESSION_KEY
+from marketplace.main import bp
+from marketplace.main.forms import LanguageForm
+from marketplace.main.services import dashboard_figures, public_overview
+from marketplace.web import safe_next_url
+
+
+@bp.app_context_processor
+def _layout_forms() -> dict[str, object]:
+    # The header's sign-out and language buttons post forms, so every page needs their CSRF tokens.
+    return {"logout_form": LogoutForm(), "language_form": LanguageForm()}
+
+
+@bp.route("/")
+@authz.permission(authz.PUBLIC)
+def index():
+    return render_template("main/index.html", overview=public_overview())
+
+
+@bp.route("/dashboard")
+@authz.permission(authz.SIGNED_IN)
+def dashboard():
+    return render_template("main/dashboard.html", figures=dashboard_figures(current_user))
+
+
+@bp.route("/language/<lang>", methods=["POST"])
+@authz.permission(authz.PUBLIC)
+def set_language(lang: str):
+    """Switch the interface language: remembered in the session, and on the account when signed in."""
+    form = LanguageForm()
+    if lang in current_app.config["LANGUAGES"]:
+        session[SESSION_KEY] = lang
+        if current_user.is_authenticated and current_user.locale != lang:
+            current_user.locale = lang
+            commit()
+    return redirect(safe_next_url(form.next.data, "main.index"))
+
+
+@bp.route("/healthz")
+@authz.permission(authz.PUBLIC)
+def healthz():
+    """For load balancers and monitoring: 200 when the database answers."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        return jsonify(status="error", database=False), 503
+    return jsonify(status="ok", database=True)

@@ -1,0 +1,83 @@
+"""Transfer-ready technologies listed by the Academy's researchers or imported from its official list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from marketplace.extensions import db
+from marketplace.models.base import TimestampMixin, UTCDateTime, str_enum
+from marketplace.models.organization import Organization
+from marketplace.models.sector import Sector, technology_sectors
+from marketplace.models.user import User
+
+
+class TechnologyStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    ARCHIVED = "archived"
+
+
+class TransferMode(StrEnum):
+    LICENSE = "license"
+    TURNKEY = "turnkey"
+    CONSULTING = "consulting"
+    JOINT_VENTURE = "joint_venture"
+    TRAINING = "training"
+
+
+class Technology(TimestampMixin, db.Model):
+    __tablename__ = "technology"
+    __table_args__ = (sa.CheckConstraint("trl BETWEEN 1 AND 9", name="trl_range"),)
+    __searchable__ = ("title", "title_en", "keywords", "summary", "description", "description_en")
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(200))
+    title: so.Mapped[str] = so.mapped_column(sa.String(300))
+    title_en: so.Mapped[str | None] = so.mapped_column(sa.String(300))
+    summary: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    description_en: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    keywords: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    trl: so.Mapped[int] = so.mapped_column()
+    transfer_modes: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    price_min: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
+    price_max: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
+    price_negotiable: so.Mapped[bool] = so.mapped_column(default=False)
+    ip_status: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    applications: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    contact_name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    contact_email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    contact_phone: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    # Visible only to staff and to the parties of an approved match.
+    confidential_details: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    confidential_price_terms: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    status: so.Mapped[TechnologyStatus] = so.mapped_column(
+        str_enum(TechnologyStatus, 16), default=TechnologyStatus.DRAFT, index=True
+    )
+    rejection_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    submitted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    published_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    institute_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organization.id"), index=True)
+    owner_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    version_id: so.Mapped[int] = so.mapped_column(default=1)
+
+    institute: so.Mapped[Organization] = so.relationship()
+    owner: so.Mapped[User | None] = so.relationship()
+    sectors: so.Mapped[list[Sector]] = so.relationship(secondary=technology_sectors, order_by=Sector.position)
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    def __repr__(self) -> str:
+        return f"<Technology {self.code}>"
+
+    @property
+    def is_priority(self) -> bool:
+        return any(sector.is_priority for sector in self.sectors)

@@ -1,0 +1,1 @@
+"""Vietnamese text processing and need ↔ technology matching. Pure Python: no Flask, no database."""

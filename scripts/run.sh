@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Set everything up and serve the marketplace with demo data on http://127.0.0.1:5000 (gunicorn).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh requirements.txt
+
+export APP_ENV="${APP_ENV:-production}"
+if [ -z "${SECRET_KEY:-}" ]; then
+  # A key kept in instance/ so sessions survive restarts and are shared by the workers.
+  [ -s instance/secret_key ] || .venv/bin/python -c "import secrets; print(secrets.token_hex(32))" > instance/secret_key
+  chmod 600 instance/secret_key
+  SECRET_KEY="$(cat instance/secret_key)"
+  export SECRET_KEY
+fi
+
+.venv/bin/flask db upgrade
+.venv/bin/flask demo load --if-empty
+
+exec .venv/bin/gunicorn --workers "${WEB_CONCURRENCY:-2}" --bind "${BIND:-127.0.0.1:5000}" \
+  --access-logfile - "marketplace:create_app()"

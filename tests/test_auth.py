@@ -1,0 +1,237 @@
+"""Registration, sign-in, sign-out, password reset, profile and password change."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from marketplace.models import AuditEvent, Organization, OrganizationKind, OutgoingMail, PasswordResetToken, Role, User
+from marketplace.models.base import utcnow
+from tests.conftest import PASSWORD
+
+NEW_FIRM = {
+    "role": "firm",
+    "full_name": "Đỗ Văn Minh",
+    "email": "Minh.Do@CangXanh.example",
+    "phone": "0225 3812 345",
+    "organization": "0",
+    "org_name": "Công ty Cổ phần Cảng Xanh Hải Phòng",
+    "org_short_name": "Cảng Xanh",
+    "tax_code": "0201987654",
+    "org_address": "KCN Đình Vũ, phường Đông Hải, thành phố Hải Phòng",
+    "password": PASSWORD,
+    "password_confirm": PASSWORD,
+}
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_register_firm_with_new_organization_signs_in(app, client):
+    response = client.post("/auth/register", data=NEW_FIRM)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard")
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Đỗ Văn Minh" in page and "Cảng Xanh" in page
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == "minh.do@cangxanh.example"))
+        assert user.role == Role.FIRM and user.locale == "vi"
+        assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
+        assert user.organization.kind == OrganizationKind.FIRM and user.organization.tax_code == "0201987654"
+        assert db.session.scalar(sa.select(AuditEvent.action).where(AuditEvent.object_id == user.id,
+                                                                     AuditEvent.object_type == "user")) == "user.create"
+
+
+def test_register_researcher_joins_existing_institute(app, client):
+    with app.app_context():
+        institute = Organization(kind=OrganizationKind.INSTITUTE, name="Viện Hóa học", short_name="IOC")
+        db.session.add(institute)
+        db.session.commit()
+        institute_id = institute.id
+    data = {**NEW_FIRM, "role": "researcher", "email": "an@ioc.example", "organization": str(institute_id),
+            "org_name": "", "tax_code": ""}
+    assert client.post("/auth/register", data=data).status_code == 302
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == "an@ioc.example"))
+        assert user.role == Role.RESEARCHER and user.organization_id == institute_id
+    assert count(app, Organization) == 1
+
+
+def test_register_refuses_organization_of_the_wrong_kind(app, client):
+    with app.app_context():
+        firm = Organization(kind=OrganizationKind.FIRM, name="Công ty TNHH Sao Biển")
+        db.session.add(firm)
+        db.session.commit()
+        firm_id = firm.id
+    data = {**NEW_FIRM, "role": "researcher", "organization": str(firm_id)}
+    page = client.post("/auth/register", data=data).get_data(as_text=True)
+    assert "Hãy chọn tổ chức đúng loại" in page or "Choose an organization of the right kind" in page
+    assert count(app, User) == 0
+
+
+def test_register_with_taken_email_keeps_input_and_writes_nothing(app, client, create_user):
+    create_user("firm", email="minh.do@cangxanh.example")
+    users, organizations, events = count(app, User), count(app, Organization), count(app, AuditEvent)
+    response = client.post("/auth/register", data=NEW_FIRM)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Địa chỉ email này đã được dùng cho một tài khoản khác." in page
+    # What was typed is still there, except the passwords.
+    assert 'value="Đỗ Văn Minh"' in page and 'value="Công ty Cổ phần Cảng Xanh Hải Phòng"' in page
+    assert 'value="0201987654"' in page and PASSWORD not in page
+    assert (count(app, User), count(app, Organization), count(app, AuditEvent)) == (users, organizations, events)
+
+
+def test_register_with_weak_password_is_refused_in_both_languages(app, client):
+    data = {**NEW_FIRM, "password": "short", "password_confirm": "short"}
+    page = client.post("/auth/register", data=data).get_data(as_text=True)
+    assert "Mật khẩu phải có ít nhất 10 ký tự." in page
+    assert 'value="Minh.Do@CangXanh.example"' in page
+    client.post("/language/en", data={"next": "/"})
+    page = client.post("/auth/register", data={**data, "password": "aaaaaaaaaaaa", "password_confirm": "aaaaaaaaaaaa"})
+    assert "The password is too easy to guess" in page.get_data(as_text=True)
+    assert count(app, User) == 0
+
+
+def test_register_firm_requires_a_valid_tax_code(client, app):
+    page = client.post("/auth/register", data={**NEW_FIRM, "tax_code": "12345"}).get_data(as_text=True)
+    assert "Mã số thuế gồm 10 chữ số" in page
+    page = client.post("/auth/register", data={**NEW_FIRM, "tax_code": ""}).get_data(as_text=True)
+    assert "Doanh nghiệp phải khai báo mã số thuế." in page
+    assert count(app, User) == 0 and count(app, Organization) == 0
+
+
+def test_register_cannot_create_staff_accounts(client, app):
+    page = client.post("/auth/register", data={**NEW_FIRM, "role": "staff"}).get_data(as_text=True)
+    assert "Not a valid choice" not in page  # our own message, in Vietnamese
+    assert count(app, User) == 0
+
+
+def test_login_logout_and_remember_me(app, client, create_user, auth):
+    user = create_user("researcher")
+    response = auth.login(user.email.upper(), remember_me="y")
+    assert response.status_code == 302
+    assert any(cookie.startswith("remember_token=") for cookie in response.headers.getlist("Set-Cookie"))
+    assert client.get("/dashboard").status_code == 200
+    with app.app_context():
+        assert db.session.get(User, user.id).last_login_at is not None
+    assert auth.logout().status_code == 302
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_login_failure_message_is_the_same_for_unknown_and_wrong(client, create_user, auth):
+    user = create_user("firm")
+    wrong = auth.login(user.email, "not-the-password").get_data(as_text=True)
+    unknown = auth.login("nobody@test.example", "not-the-password").get_data(as_text=True)
+    message = "Email hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa."
+    assert message in wrong and message in unknown
+    assert f'value="{user.email}"' in wrong
+
+
+def test_inactive_account_cannot_sign_in_and_is_signed_out(app, client, create_user, auth):
+    user = create_user("firm")
+    auth.login(user.email)
+    assert client.get("/dashboard").status_code == 200
+    with app.app_context():
+        db.session.get(User, user.id).active = False
+        db.session.commit()
+    assert client.get("/dashboard").status_code == 302
+    assert "tài khoản đã bị khóa" in auth.login(user.email).get_data(as_text=True)
+
+
+def test_login_redirects_only_to_local_next(client, create_user, auth):
+    user = create_user("firm")
+    response = client.post("/auth/login?next=https://evil.example/x", data={"email": user.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/dashboard"
+    client.post("/auth/logout")
+    response = client.post("/auth/login?next=/account/profile", data={"email": user.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/account/profile"
+
+
+def _reset_link(app, email: str) -> str:
+    with app.app_context():
+        mail = db.session.scalars(
+            sa.select(OutgoingMail).where(OutgoingMail.recipient == email).order_by(OutgoingMail.id.desc())
+        ).first()
+        assert mail is not None and mail.sent_at is not None  # logged, since MAIL_SERVER is unset
+        return re.search(r"http://localhost(/auth/reset/\S+)", mail.body).group(1)
+
+
+def test_password_reset_flow_is_single_use(app, client, create_user, auth):
+    user = create_user("firm")
+    response = client.post("/auth/reset", data={"email": user.email})
+    assert response.status_code == 302
+    link = _reset_link(app, user.email)
+    assert client.get(link).status_code == 200
+    new_password = "a-new-password-2026"
+    response = client.post(link, data={"password": new_password, "password_confirm": new_password})
+    assert response.status_code == 302
+    assert auth.login(user.email, PASSWORD).status_code == 200  # old password refused
+    assert auth.login(user.email, new_password).status_code == 302
+    auth.logout()
+    # The same link a second time: refused with a clear message, password unchanged.
+    response = client.post(link, data={"password": "third-password-2026", "password_confirm": "third-password-2026"},
+                           follow_redirects=True)
+    assert "Liên kết đặt lại mật khẩu không hợp lệ hoặc đã được sử dụng." in response.get_data(as_text=True)
+    assert auth.login(user.email, new_password).status_code == 302
+
+
+def test_password_reset_expired_and_bad_tokens(app, client, create_user):
+    user = create_user("firm")
+    client.post("/auth/reset", data={"email": user.email})
+    link = _reset_link(app, user.email)
+    with app.app_context():
+        db.session.execute(sa.update(PasswordResetToken).values(expires_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+    page = client.get(link, follow_redirects=True).get_data(as_text=True)
+    assert "Liên kết đặt lại mật khẩu đã hết hạn. Vui lòng yêu cầu liên kết mới." in page
+    page = client.get("/auth/reset/not-a-token", follow_redirects=True).get_data(as_text=True)
+    assert "không hợp lệ hoặc đã được sử dụng" in page
+
+
+def test_password_reset_for_unknown_email_says_the_same_and_sends_nothing(app, client):
+    page = client.post("/auth/reset", data={"email": "nobody@test.example"}, follow_redirects=True)
+    assert "Nếu địa chỉ này thuộc về một tài khoản" in page.get_data(as_text=True)
+    assert count(app, OutgoingMail) == 0
+
+
+def test_password_reset_with_mismatched_passwords_keeps_token_valid(app, client, create_user):
+    user = create_user("firm")
+    client.post("/auth/reset", data={"email": user.email})
+    link = _reset_link(app, user.email)
+    page = client.post(link, data={"password": "a-new-password-2026", "password_confirm": "different-2026-x"})
+    assert "Hai mật khẩu không khớp nhau." in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(PasswordResetToken.used_at)) is None
+
+
+def test_profile_update_changes_language(app, client, create_user, auth):
+    user = create_user("firm")
+    auth.login(user.email)
+    response = client.post("/account/profile", data={"full_name": "Phạm Thu Trang", "phone": "0912 000 111",
+                                                     "locale": "en"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Your profile has been saved." in page and "Phạm Thu Trang" in page
+    with app.app_context():
+        saved = db.session.get(User, user.id)
+        assert (saved.full_name, saved.phone, saved.locale) == ("Phạm Thu Trang", "0912 000 111", "en")
+
+
+def test_password_change_signs_out_other_sessions(app, create_user):
+    user = create_user("researcher")
+    first, second = app.test_client(), app.test_client()
+    for client in (first, second):
+        client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    page = first.post("/account/password", data={
+        "current_password": "wrong-password-1", "password": "brand-new-pass-1", "password_confirm": "brand-new-pass-1"
+    })
+    assert "Mật khẩu hiện tại không đúng." in page.get_data(as_text=True)
+    response = first.post("/account/password", data={"current_password": PASSWORD, "password": "brand-new-pass-1",
+                                                     "password_confirm": "brand-new-pass-1"})
+    assert response.status_code == 302
+    assert first.get("/dashboard").status_code == 200  # this session stays signed in
+    assert second.get("/dashboard").status_code == 302  # the other one is signed out

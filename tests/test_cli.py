@@ -1,0 +1,105 @@
+"""``flask users``, ``flask audit verify``, ``flask demo load``."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from marketplace.models import (
+    AuditEvent,
+    Need,
+    Organization,
+    OrganizationKind,
+    Role,
+    Sector,
+    Technology,
+    TechnologyStatus,
+    User,
+)
+
+
+def test_users_create_staff_and_admin(app, runner):
+    result = runner.invoke(args=["users", "create", "--role", "staff", "--email", "CanBo@HaiPhong.example",
+                                 "--name", "Nguyễn Thị Lan", "--password", "staff-password-1"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["users", "create", "--role", "admin", "--email", "admin@haiphong.example",
+                                 "--name", "Vũ Quang Huy"], input="admin-password-1\nadmin-password-1\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        roles = dict(db.session.execute(sa.select(User.email, User.role)).all())
+    assert roles == {"canbo@haiphong.example": Role.STAFF, "admin@haiphong.example": Role.ADMIN}
+    client = app.test_client()
+    response = client.post("/auth/login", data={"email": "canbo@haiphong.example", "password": "staff-password-1"})
+    assert response.status_code == 302
+
+
+def test_users_create_refuses_weak_password_and_duplicates(app, runner, create_user):
+    create_user("staff", email="taken@test.example")
+    result = runner.invoke(args=["users", "create", "--role", "staff", "--email", "x@test.example", "--name", "X",
+                                 "--password", "short"])
+    assert result.exit_code != 0 and "ít nhất 10 ký tự" in result.output
+    result = runner.invoke(args=["users", "create", "--role", "staff", "--email", "taken@test.example", "--name",
+                                 "X", "--password", "long-enough-pass"])
+    assert result.exit_code != 0 and "đã được dùng" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_users_set_active(app, runner, create_user):
+    user = create_user("firm")
+    assert runner.invoke(args=["users", "set-active", user.email, "--inactive"]).exit_code == 0
+    with app.app_context():
+        assert db.session.get(User, user.id).active is False
+
+
+def test_audit_verify_detects_tampering(app, runner, create_user):
+    create_user("firm")
+    create_user("researcher")
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "intact" in result.output
+    with app.app_context():
+        first = db.session.scalar(sa.select(AuditEvent).order_by(AuditEvent.id))
+        first.note = "edited afterwards"
+        db.session.commit()
+        first_id = first.id
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code != 0 and str(first_id) in result.output
+
+
+def test_demo_load_fills_the_catalogue_once(app, runner):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    for email in ("doanhnghiep@demo.example", "nhakhoahoc@demo.example", "canbo@demo.example",
+                  "quantri@demo.example"):
+        assert email in result.output
+    assert app.config["DEMO_PASSWORD"] in result.output
+
+    def snapshot() -> dict[str, int]:
+        with app.app_context():
+            return {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                    for model in (User, Organization, Technology, Need, AuditEvent)}
+
+    before = snapshot()
+    assert before["Technology"] >= 40 and before["Need"] >= 15 and before["User"] == 4
+    with app.app_context():
+        institutes = db.session.scalar(sa.select(sa.func.count()).select_from(Organization).where(
+            Organization.kind == OrganizationKind.INSTITUTE))
+        assert institutes >= 8
+        for sector in db.session.scalars(sa.select(Sector)):
+            published = [t for t in db.session.scalars(sa.select(Technology).where(Technology.sectors.contains(sector)))
+                         if t.status == TechnologyStatus.PUBLISHED]
+            assert len(published) >= (6 if sector.is_priority else 1), sector.slug
+        roles = set(db.session.scalars(sa.select(User.role)))
+        assert roles == set(Role)
+
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0 and "nothing new" in result.output
+    assert snapshot() == before
+    result = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert "not loaded" in result.output
+
+    client = app.test_client()
+    response = client.post("/auth/login",
+                           data={"email": "quantri@demo.example", "password": app.config["DEMO_PASSWORD"]})
+    assert response.status_code == 302
+    assert client.get("/admin/users").status_code == 200

@@ -1,0 +1,124 @@
+"""Security headers, CSRF, cookie flags, rate limits."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from marketplace.models import Organization, User
+from marketplace.security import CONTENT_SECURITY_POLICY
+from tests.conftest import PASSWORD, csrf_token
+from tests.test_auth import NEW_FIRM
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/")
+    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert "script-src 'self'" in CONTENT_SECURITY_POLICY and "unsafe-inline" not in CONTENT_SECURITY_POLICY
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in response.headers  # plain HTTP
+    page = response.get_data(as_text=True)
+    # The policy forbids inline code and styles: the pages must not contain any.
+    assert "<script>" not in page and " style=" not in page and " onclick=" not in page
+
+
+def test_session_cookie_flags_over_http_and_https(make_app, create_user):
+    app = make_app()
+    user = create_user("firm")
+    client = app.test_client()
+    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "remember_me": "y"})
+    cookies = response.headers.getlist("Set-Cookie")
+    session_cookie = next(c for c in cookies if c.startswith("session="))
+    assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie and "Secure" not in session_cookie
+
+    secure_client = app.test_client()
+    response = secure_client.post("/auth/login", base_url="https://localhost",
+                                  data={"email": user.email, "password": PASSWORD, "remember_me": "y"})
+    cookies = response.headers.getlist("Set-Cookie")
+    assert cookies and all("Secure" in cookie for cookie in cookies)
+    assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
+
+
+def test_missing_csrf_token_on_login_keeps_what_was_typed(make_app, create_user):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    user = create_user("firm")
+    client = app.test_client()
+    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Phiên làm việc đã hết hạn hoặc biểu mẫu được gửi từ nơi khác." in page
+    assert f'value="{user.email}"' in page
+    assert client.get("/dashboard").status_code == 302  # not signed in
+
+    # With the token from the page, the same form works.
+    token = csrf_token(client.get("/auth/login").get_data(as_text=True))
+    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+
+
+def test_missing_csrf_token_on_register_writes_nothing(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    page = client.post("/auth/register", data=NEW_FIRM).get_data(as_text=True)
+    assert "Phiên làm việc đã hết hạn" in page and 'value="Công ty Cổ phần Cảng Xanh Hải Phòng"' in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Organization)) == 0
+
+
+def test_missing_csrf_token_on_other_posts_is_refused_with_a_clear_page(make_app, create_user):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    user = create_user("firm")
+    client = app.test_client()
+    token = csrf_token(client.get("/auth/login").get_data(as_text=True))
+    client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    response = client.post("/auth/logout")
+    assert response.status_code == 400
+    assert "Biểu mẫu đã hết hạn hoặc được gửi từ nơi khác." in response.get_data(as_text=True)
+    assert client.get("/dashboard").status_code == 200  # still signed in
+    response = client.post("/language/en", data={"next": "/"})
+    assert response.status_code == 400
+
+
+def test_login_is_rate_limited(make_app, create_user):
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute", LOGIN_ACCOUNT_RATE_LIMIT="100 per hour")
+    user = create_user("firm")
+    client = app.test_client()
+    statuses = [client.post("/auth/login", data={"email": user.email, "password": "wrong-one-123"}).status_code
+                for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Bạn đã thử quá nhiều lần trong thời gian ngắn." in response.get_data(as_text=True)
+    assert client.get("/auth/login").status_code == 200  # only attempts are limited, not the page
+
+
+def test_login_attempts_per_account_are_limited_across_addresses(make_app, create_user):
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="100 per minute", LOGIN_ACCOUNT_RATE_LIMIT="2 per hour")
+    user = create_user("firm")
+    statuses = [
+        app.test_client().post("/auth/login", data={"email": user.email, "password": "wrong-one-123"},
+                               environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}).status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+
+
+def test_password_reset_requests_are_rate_limited(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RESET_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    statuses = [client.post("/auth/reset", data={"email": "x@test.example"}).status_code for _ in range(3)]
+    assert statuses == [302, 302, 429]
+
+
+def test_secret_key_is_required_outside_development(monkeypatch):
+    import pytest
+
+    from marketplace import create_app
+    from marketplace.config import ProductionConfig
+
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", None)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(ProductionConfig)
