@@ -102,3 +102,28 @@ def test_vnd_and_dates_follow_the_locale(app):
             assert format_vnd(1500000) == "₫1,500,000"
             assert format_day(moment) == "6 Mar 2026"
             assert format_moment(moment) == "6 Mar 2026, 03:30"
+
+
+@pytest.mark.parametrize(("locale", "title"), [("vi", "Đã xảy ra lỗi"), ("en", "Something went wrong")])
+def test_server_error_page_in_both_languages(make_app, locale, title):
+    from marketplace import authz
+
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.route("/boom")
+    @authz.permission(authz.PUBLIC)
+    def boom():
+        raise RuntimeError("boom")
+
+    client = app.test_client()
+    client.post(f"/language/{locale}", data={"next": "/"})
+    response = client.get("/boom")
+    assert response.status_code == 500 and title in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("locale", "title"), [("vi", "Không có quyền truy cập"), ("en", "Access denied")])
+def test_forbidden_page_in_both_languages(create_user, auth, client, locale, title):
+    user = create_user("firm", locale=locale)
+    auth.login(user.email)
+    response = client.get("/admin/users")
+    assert response.status_code == 403 and title in response.get_data(as_text=True)

@@ -122,3 +122,31 @@ def test_secret_key_is_required_outside_development(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", None)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(ProductionConfig)
+
+
+def _redis_available() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def test_rate_limits_are_shared_through_redis(make_app, create_user):
+    import uuid
+
+    import pytest
+
+    if not _redis_available():
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    settings = {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
+                "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}", "LOGIN_RATE_LIMIT": "2 per minute"}
+    user = create_user("firm")
+    # Two apps stand for two gunicorn workers: the second sees the attempts made on the first.
+    first, second = make_app(**settings), make_app(**settings)
+    data = {"email": user.email, "password": "wrong-one-123"}
+    assert first.test_client().post("/auth/login", data=data).status_code == 200
+    assert first.test_client().post("/auth/login", data=data).status_code == 200
+    assert second.test_client().post("/auth/login", data=data).status_code == 429
