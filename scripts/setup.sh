@@ -29,4 +29,4 @@ if [ ! -f "$stamp" ]; then
 fi
 
 mkdir -p instance
-.venv/bin/flask translate compile >/dev/null
+out=$(.venv/bin/flask translate compile 2>&1) || { echo "$out" >&2; exit 1; }
