@@ -139,10 +139,7 @@ def load_demo(password: str) -> DemoReport:
         technology.title = data["title"]
         technology.slug = slugify(data["title"])
         technology.sectors = _sectors(data["sectors"], by_slug, data["code"])
-        contact = data.get("contact") or {}
-        technology.contact_name = contact.get("name")
-        technology.contact_email = contact.get("email")
-        technology.contact_phone = contact.get("phone")
+        technology.set_contact(data.get("contact"))
         for key in ("title_en", "summary", "description", "description_en", "keywords", "trl", "transfer_modes",
                     "price_min", "price_max", "price_negotiable", "ip_status", "applications",
                     "confidential_details", "confidential_price_terms"):
@@ -164,10 +161,7 @@ def load_demo(password: str) -> DemoReport:
         need.sectors = _sectors(data["sectors"], by_slug, data["code"])
         need.visibility = NeedVisibility(data.get("visibility", "anonymous"))
         need.status = NeedStatus(data.get("status", "open"))
-        contact = data.get("contact") or {}
-        need.contact_name = contact.get("name")
-        need.contact_email = contact.get("email")
-        need.contact_phone = contact.get("phone")
+        need.set_contact(data.get("contact"))
         for key in ("title", "description", "desired_outcome", "budget_min", "budget_max", "timeline", "location"):
             if key in data:
                 setattr(need, key, data[key])

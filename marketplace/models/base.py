@@ -40,6 +40,21 @@ class TimestampMixin:
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
+class ContactMixin:
+    """The person to contact about a listing or a need (may differ from the account that wrote it)."""
+
+    contact_name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    contact_email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    contact_phone: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+
+    def set_contact(self, contact: dict[str, str | None] | None) -> None:
+        """Set the contact from a ``{"name", "email", "phone"}`` mapping (missing keys clear the field)."""
+        contact = contact or {}
+        self.contact_name = contact.get("name")
+        self.contact_email = contact.get("email")
+        self.contact_phone = contact.get("phone")
+
+
 def str_enum(enum_cls: type, length: int = 32) -> sa.Enum:
     """A portable string column for a ``StrEnum``: values stored as text with a CHECK constraint."""
     return sa.Enum(

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from marketplace.extensions import db
-from marketplace.models.base import TimestampMixin, UTCDateTime, str_enum
+from marketplace.models.base import ContactMixin, TimestampMixin, UTCDateTime, str_enum
 from marketplace.models.organization import Organization
 from marketplace.models.sector import Sector, need_sectors
 from marketplace.models.user import User
@@ -28,7 +28,7 @@ class NeedStatus(StrEnum):
     CLOSED = "closed"
 
 
-class Need(TimestampMixin, db.Model):
+class Need(ContactMixin, TimestampMixin, db.Model):
     __tablename__ = "need"
     __searchable__ = ("title", "description", "desired_outcome")
 
@@ -41,9 +41,6 @@ class Need(TimestampMixin, db.Model):
     budget_max: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
     timeline: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     location: so.Mapped[str | None] = so.mapped_column(sa.String(300))
-    contact_name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
-    contact_email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
-    contact_phone: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     visibility: so.Mapped[NeedVisibility] = so.mapped_column(
         str_enum(NeedVisibility, 16), default=NeedVisibility.ANONYMOUS
     )

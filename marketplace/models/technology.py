@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from marketplace.extensions import db
-from marketplace.models.base import TimestampMixin, UTCDateTime, str_enum
+from marketplace.models.base import ContactMixin, TimestampMixin, UTCDateTime, str_enum
 from marketplace.models.organization import Organization
 from marketplace.models.sector import Sector, technology_sectors
 from marketplace.models.user import User
@@ -31,7 +31,7 @@ class TransferMode(StrEnum):
     TRAINING = "training"
 
 
-class Technology(TimestampMixin, db.Model):
+class Technology(ContactMixin, TimestampMixin, db.Model):
     __tablename__ = "technology"
     __table_args__ = (sa.CheckConstraint("trl BETWEEN 1 AND 9", name="trl_range"),)
     __searchable__ = ("title", "title_en", "keywords", "summary", "description", "description_en")
@@ -52,9 +52,6 @@ class Technology(TimestampMixin, db.Model):
     price_negotiable: so.Mapped[bool] = so.mapped_column(default=False)
     ip_status: so.Mapped[str | None] = so.mapped_column(sa.Text)
     applications: so.Mapped[str | None] = so.mapped_column(sa.Text)
-    contact_name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
-    contact_email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
-    contact_phone: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     # Visible only to staff and to the parties of an approved match.
     confidential_details: so.Mapped[str | None] = so.mapped_column(sa.Text)
     confidential_price_terms: so.Mapped[str | None] = so.mapped_column(sa.Text)
