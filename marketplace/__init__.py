@@ -42,18 +42,30 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
     from marketplace.account import bp as account_bp
     from marketplace.admin import bp as admin_bp
     from marketplace.auth import bp as auth_bp
+    from marketplace.catalogue import bp as catalogue_bp
     from marketplace.errors import bp as errors_bp
+    from marketplace.imports import bp as imports_bp
     from marketplace.main import bp as main_bp
+    from marketplace.moderation import bp as moderation_bp
+    from marketplace.subscriptions import bp as subscriptions_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(catalogue_bp)
+    app.register_blueprint(moderation_bp, url_prefix="/moderation")
+    app.register_blueprint(imports_bp, url_prefix="/catalogue/import")
+    app.register_blueprint(subscriptions_bp)
 
-    from marketplace import cli
+    from marketplace import cli, imports, subscriptions
+    from marketplace.catalogue import cli as catalogue_cli
     from marketplace.demo import cli as demo_cli
 
     cli.init_app(app)
+    catalogue_cli.init_app(app)
+    imports.init_app(app)
+    subscriptions.init_app(app)
     demo_cli.init_app(app)
     return app

@@ -12,6 +12,9 @@ from marketplace.extensions import db
 from marketplace.models import AuditEvent, User
 from marketplace.models.base import utcnow
 
+#: Key of the PostgreSQL advisory lock that serializes appends to the audit chain.
+AUDIT_CHAIN_LOCK = 4_242_001
+
 
 def _digest(event: AuditEvent) -> str:
     payload = {
@@ -47,6 +50,10 @@ def record_event(
     :param object_type: the kind of object it happened to (``user``, ``technology``, ...).
     """
     db.session.flush()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One writer at a time appends to the chain, else two transactions would link to the same parent.
+        # (SQLite serializes writers already: the flush above took the database's write lock.)
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK})
     prev_hash = db.session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     event = AuditEvent(
         created_at=utcnow().replace(microsecond=0),

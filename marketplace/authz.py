@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user
 
 from marketplace.extensions import db, login_manager
-from marketplace.models import Role, User
+from marketplace.models import Role, TechnologyStatus, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,10 +37,39 @@ _ROLE_RULES: dict[str, Callable[[Any], bool]] = {
     ADMIN: lambda user: user.is_authenticated and user.role == Role.ADMIN,
 }
 
+def _is_owner(user: Any, technology: Any) -> bool:
+    return user.is_authenticated and technology.owner_id is not None and technology.owner_id == user.id
+
+
+def _can_view_technology(user: Any, technology: Any) -> bool:
+    return technology.status == TechnologyStatus.PUBLISHED or _ROLE_RULES[STAFF](user) or _is_owner(user, technology)
+
+
+def _can_view_confidential(user: Any, technology: Any) -> bool:
+    from marketplace.catalogue.services import is_match_party
+
+    return _ROLE_RULES[STAFF](user) or (user.is_authenticated and is_match_party(user, technology))
+
+
+def _can_edit_technology(user: Any, technology: Any) -> bool:
+    from marketplace.catalogue.services import is_editable
+
+    return _ROLE_RULES[RESEARCHER](user) and _is_owner(user, technology) and is_editable(technology)
+
+
 # Rules about one object: (user, object) -> allowed.
 _OBJECT_RULES: dict[str, Callable[[Any, Any], bool]] = {
     # An admin may deactivate any account but their own, so that one admin always remains able to sign in.
     "user.set_active": lambda user, target: _ROLE_RULES[ADMIN](user) and target.id != user.id,
+    # Published listings are public; drafts and listings under review only for their owner and staff.
+    "technology.view": _can_view_technology,
+    # Technical details and price terms: staff and the parties of an approved match (owner included).
+    "technology.view_confidential": _can_view_confidential,
+    # Content and attachments: the owning researcher, while the listing is not under review or archived.
+    "technology.edit": _can_edit_technology,
+    "technology.submit": lambda user, t: _ROLE_RULES[RESEARCHER](user) and _is_owner(user, t),
+    # Archiving and re-confirming: the owner or staff.
+    "technology.manage": lambda user, t: _is_owner(user, t) or _ROLE_RULES[STAFF](user),
 }
 
 
@@ -102,3 +131,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     app.before_request(_enforce_access_rule)
+    # Templates ask the same rules: {% if allows('staff') %}, {% if can('technology.edit', technology) %}.
+    app.jinja_env.globals["allows"] = lambda rule: allows(current_user, rule)
+    app.jinja_env.globals["can"] = lambda action, obj: can(current_user, action, obj)

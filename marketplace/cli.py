@@ -94,7 +94,8 @@ def _fill_english_catalogue() -> None:
     with open(path, "rb") as handle:
         catalog = read_po(handle, locale="en")
     for message in catalog:
-        if message.id and not message.string:
+        empty = not message.string if isinstance(message.string, str) else not any(message.string)
+        if message.id and empty:
             message.string = message.id if isinstance(message.id, str) else tuple(message.id)
     with open(path, "wb") as handle:
         write_po(handle, catalog, omit_header=False, no_location=True, sort_output=True, width=120)

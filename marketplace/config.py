@@ -1,6 +1,6 @@
 """Configuration classes, one per environment, read from environment variables with safe defaults.
 
-``APP_ENV`` picks the class (``development`` by default, ``production``, ``testing``).
+``APP_ENV`` picks the class (``production`` by default, ``development``, ``testing``).
 """
 
 from __future__ import annotations
@@ -53,6 +53,8 @@ class Config:
 
     PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))
     """Minimum password length; hashes use scrypt (memory-hard)."""
+    PASSWORD_HASH_METHOD = "scrypt"
+    """Werkzeug's scrypt (N=2^15, r=8, p=1: memory-hard, ~90 ms here)."""
     PASSWORD_RESET_MAX_AGE = timedelta(minutes=int(os.environ.get("PASSWORD_RESET_MINUTES", "60")))
     """How long an emailed password-reset link stays valid. Each link works once."""
 
@@ -60,11 +62,14 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     """Force the Secure flag. Without it, cookies still get Secure whenever the request came over HTTPS."""
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
 
+    TRUSTED_HOSTS = [host.strip() for host in os.environ.get("TRUSTED_HOSTS", "").split(",") if host.strip()] or None
+    """Host names the app answers to (comma-separated, e.g. ``sancongnghe.haiphong.gov.vn``); any host when unset."""
     PROXY_FIX = int(os.environ.get("PROXY_FIX", "0"))
     """Number of trusted reverse proxies in front of the app (X-Forwarded-For/-Proto); 0 when served directly."""
 
@@ -90,18 +95,47 @@ class Config:
     """Implicit TLS (usually port 465)."""
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
-    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "San cong nghe Hai Phong <no-reply@localhost>")
-    MAIL_SEND_ON_REQUEST = _env_bool("MAIL_SEND_ON_REQUEST", True)
-    """Send queued mail right after the request's commit; ``flask mail send`` retries what failed."""
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "Sàn kết nối cung – cầu công nghệ Hải Phòng <no-reply@sancongnghe.haiphong.example>"
+    )
+    MAIL_DISPATCH = os.environ.get("MAIL_DISPATCH", "background")
+    """After a commit that queued mail: ``background`` (a sender thread; the response does not wait), ``inline``
+    (the request waits; for tests), or ``cron`` (only ``flask mail send`` sends). ``flask mail send`` always
+    retries what failed."""
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "5"))
+
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    """The site's public address (e.g. ``https://sancongnghe.haiphong.gov.vn``): every link in mail is built from it,
+    never from the request's Host header."""
+
+    TECHNOLOGY_CONFIRM_MONTHS = int(os.environ.get("TECHNOLOGY_CONFIRM_MONTHS", "12"))
+    """A published technology must be re-confirmed by its owner this often, or it is marked out of date."""
+    TECHNOLOGY_REMINDER_DAYS = int(os.environ.get("TECHNOLOGY_REMINDER_DAYS", "30"))
+    """How many days before the re-confirmation is due the owner is reminded."""
+    MODERATION_PUBLISH_MIN = int(os.environ.get("MODERATION_PUBLISH_MIN", "14"))
+    """Rubric total (of 20: four criteria scored 0–5) from which a listing may be published."""
+    MODERATION_REJECT_BELOW = int(os.environ.get("MODERATION_REJECT_BELOW", "8"))
+    """Rubric total under which a listing may be rejected; in between, it can only be returned for changes."""
+    UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+    """Largest attachment (PDF brochure or image) accepted."""
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(32 * 1024 * 1024)))
+    """Largest request body; bigger uploads are refused before they are read."""
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    """Where attachments are stored, under generated names."""
+
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(16 * 1024 * 1024)))
+    """Largest list (CSV or XLSX) accepted on the staff import page."""
+    IMPORT_DIR = os.environ.get("IMPORT_DIR", str(INSTANCE_DIR / "imports"))
+    """Where an uploaded list waits between its preview and the staff's confirmation."""
 
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "embedded")
     """``embedded`` (no server) or ``elasticsearch``."""
     ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL")
     """Elasticsearch cluster URL; setting it selects the Elasticsearch backend."""
 
-    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-Haiphong-2026")
-    """Password given to the demo accounts created by ``flask demo load``."""
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD")
+    """Password of the demo accounts created by ``flask demo load``; a random one, printed, when unset (a known
+    password on an admin account would be a way in)."""
 
 
 class DevelopmentConfig(Config):
@@ -125,6 +159,8 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
+    MAIL_DISPATCH = "inline"  # deterministic tests; the background mode has its own test
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, cheaper: the suite creates hundreds of accounts
     SERVER_NAME = None
 
 
@@ -132,8 +168,9 @@ CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "te
 
 
 def config_from_env() -> type[Config]:
-    """Return the configuration class named by ``APP_ENV`` (``development`` by default)."""
-    name = os.environ.get("APP_ENV", "development").strip().lower()
+    """Return the configuration class named by ``APP_ENV`` (``production`` by default: a server started without
+    settings must not run in debug mode with a public key; ``.flaskenv`` sets development for the ``flask`` CLI)."""
+    name = os.environ.get("APP_ENV", "production").strip().lower()
     try:
         return CONFIGS[name]
     except KeyError:

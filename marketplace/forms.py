@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, Form, RadioField, SelectField, ValidationError
+from wtforms import Field, Form, RadioField, SelectField, SelectMultipleField, ValidationError
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.passwords import password_problem
 
 __all__ = [
-    "ChoiceRadioField", "ChoiceSelectField", "Optional", "StrongPassword", "TAX_CODE_RE", "email_format", "matches",
-    "max_length", "required",
+    "ChoiceRadioField", "ChoiceSelectField", "MultiCheckboxField", "Optional", "StrongPassword", "TAX_CODE_RE",
+    "email_format", "matches", "max_length", "required", "split_list",
 ]
 
 #: A Vietnamese tax code: 10 digits, or 10 digits, a dash and 3 digits for a branch.
@@ -39,8 +40,10 @@ class StrongPassword:
     """Applies the password policy (:func:`marketplace.passwords.password_problem`)."""
 
     def __call__(self, form: Form, field: Field) -> None:
+        # The account's email: typed in the form (registration) or set by the view (change, reset).
         email_field = getattr(form, "email", None)
-        problem = password_problem(field.data or "", email_field.data if email_field is not None else None)
+        email = email_field.data if email_field is not None else getattr(form, "account_email", None)
+        problem = password_problem(field.data or "", email)
         if problem is not None:
             raise ValidationError(problem)
 
@@ -72,3 +75,32 @@ class ChoiceRadioField(RadioField):
             super().pre_validate(form)
         except ValidationError:
             raise ValidationError(_NOT_A_CHOICE) from None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several checkboxes for one multiple choice; invalid-choice messages from our catalogues."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_NOT_A_CHOICE) from None
+
+    def pre_validate(self, form: Form) -> None:
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(_NOT_A_CHOICE) from None
+
+
+def split_list(text: str | None) -> list[str]:
+    """Items typed in one field, separated by ";" or new lines: trimmed, de-duplicated, in order."""
+    items: list[str] = []
+    for item in (text or "").replace("\n", ";").split(";"):
+        item = " ".join(item.split())
+        if item and item.lower() not in {existing.lower() for existing in items}:
+            items.append(item)
+    return items

@@ -72,13 +72,17 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_day
     app.jinja_env.filters["datetime"] = format_moment
 
-    from marketplace.i18n_labels import ORGANIZATION_KIND_LABELS, ROLE_LABELS
+    from marketplace import i18n_labels
 
     @app.context_processor
     def _language_context() -> dict[str, object]:
         return {
             "languages": app.config["LANGUAGES"],
             "current_locale": _locale(),
-            "role_labels": ROLE_LABELS,
-            "organization_kind_labels": ORGANIZATION_KIND_LABELS,
+            "role_labels": i18n_labels.ROLE_LABELS,
+            "organization_kind_labels": i18n_labels.ORGANIZATION_KIND_LABELS,
+            "technology_status_labels": i18n_labels.TECHNOLOGY_STATUS_LABELS,
+            "revision_status_labels": i18n_labels.REVISION_STATUS_LABELS,
+            "transfer_mode_labels": i18n_labels.TRANSFER_MODE_LABELS,
+            "trl_labels": i18n_labels.TRL_LABELS,
         }

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -70,24 +72,45 @@ def _smtp_connection() -> smtplib.SMTP:
     return smtp
 
 
+#: A claim older than this is considered abandoned (the sender died) and the message is tried again.
+CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+def _claim(mail_id: int) -> bool:
+    """Take the message for this sender; False when another sender has it."""
+    now = utcnow()
+    claimed = db.session.execute(
+        sa.update(OutgoingMail)
+        .where(OutgoingMail.id == mail_id, OutgoingMail.sent_at.is_(None),
+               sa.or_(OutgoingMail.claimed_at.is_(None), OutgoingMail.claimed_at < now - CLAIM_TIMEOUT))
+        .values(claimed_at=now)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
 def dispatch_pending(limit: int = 50) -> tuple[int, int]:
-    """Send up to ``limit`` unsent messages; commit the outcome of each.
+    """Send up to ``limit`` unsent messages, each claimed first so that concurrent senders never send one twice;
+    commit the outcome of each.
 
     :returns: (sent, failed) counts.
     """
     max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
-    pending = db.session.scalars(
-        sa.select(OutgoingMail)
-        .where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < max_attempts)
+    stale_claim = utcnow() - CLAIM_TIMEOUT
+    pending_ids = db.session.scalars(
+        sa.select(OutgoingMail.id)
+        .where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < max_attempts,
+               sa.or_(OutgoingMail.claimed_at.is_(None), OutgoingMail.claimed_at < stale_claim))
         .order_by(OutgoingMail.id)
         .limit(limit)
     ).all()
-    if not pending:
-        return 0, 0
     sent = failed = 0
     smtp = None
     try:
-        for mail in pending:
+        for mail_id in pending_ids:
+            if not _claim(mail_id):
+                continue
+            mail = db.session.get(OutgoingMail, mail_id)
             mail.attempts += 1
             try:
                 if current_app.config["MAIL_SERVER"]:
@@ -101,6 +124,7 @@ def dispatch_pending(limit: int = 50) -> tuple[int, int]:
                 sent += 1
             except (OSError, smtplib.SMTPException) as exc:
                 mail.last_error = f"{type(exc).__name__}: {exc}"
+                mail.claimed_at = None  # free for the next try
                 failed += 1
                 log.warning("Sending mail %s to %s failed: %s", mail.id, mail.recipient, mail.last_error)
                 smtp = None
@@ -114,9 +138,25 @@ def dispatch_pending(limit: int = 50) -> tuple[int, int]:
     return sent, failed
 
 
+# One background sender per process: requests never wait for SMTP, whose delays would also tell an observer
+# whether an address has an account.
+_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail")
+
+
+def _dispatch_in_background(app: Flask) -> None:
+    with app.app_context():
+        try:
+            dispatch_pending()
+        except Exception:  # noqa: BLE001 - the outbox keeps the messages for `flask mail send`
+            log.exception("background mail dispatch failed")
+
+
 def _dispatch_after_commit() -> None:
-    if current_app.config["MAIL_SEND_ON_REQUEST"]:
+    mode = current_app.config["MAIL_DISPATCH"]
+    if mode == "inline":
         dispatch_pending()
+    elif mode == "background":
+        _sender.submit(_dispatch_in_background, current_app._get_current_object())
 
 
 @click.group("mail", cls=AppGroup)

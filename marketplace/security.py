@@ -88,7 +88,8 @@ def init_app(app: Flask) -> None:
     app.config["WTF_I18N_ENABLED"] = False  # WTForms has no Vietnamese catalogue; our forms carry their messages
     if app.config["PROXY_FIX"]:
         hops = app.config["PROXY_FIX"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+        # X-Forwarded-Host is not trusted: links are built from BASE_URL (see marketplace.web.external_url).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.response_class = SecureCookieResponse
     app.before_request(_protect_against_csrf)
     app.after_request(_add_security_headers)

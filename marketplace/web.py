@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 
 
 def safe_next_url(target: str | None, default_endpoint: str = "main.dashboard") -> str:
@@ -18,3 +18,14 @@ def safe_next_url(target: str | None, default_endpoint: str = "main.dashboard") 
 
 def next_from_request(default_endpoint: str = "main.dashboard") -> str:
     return safe_next_url(request.args.get("next") or request.form.get("next"), default_endpoint)
+
+
+def external_url(path: str) -> str:
+    """An absolute URL for a path on this site, for mail: always from ``BASE_URL``, never from the request's Host
+    header, which a client chooses (a reset link must not point to an attacker's host)."""
+    return current_app.config["BASE_URL"].rstrip("/") + "/" + path.lstrip("/")
+
+
+def url_context():  # noqa: ANN201 - a context manager
+    """A request context on ``BASE_URL`` so that ``url_for`` works in CLI commands (reminders, digests)."""
+    return current_app.test_request_context(base_url=current_app.config["BASE_URL"])

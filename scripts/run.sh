@@ -7,7 +7,7 @@ bash scripts/setup.sh requirements.txt
 export APP_ENV="${APP_ENV:-production}"
 if [ -z "${SECRET_KEY:-}" ]; then
   # A key kept in instance/ so sessions survive restarts and are shared by the workers.
-  [ -s instance/secret_key ] || .venv/bin/python -c "import secrets; print(secrets.token_hex(32))" > instance/secret_key
+  [ -s instance/secret_key ] || (umask 077 && .venv/bin/python -c "import secrets; print(secrets.token_hex(32))" > instance/secret_key)
   chmod 600 instance/secret_key
   SECRET_KEY="$(cat instance/secret_key)"
   export SECRET_KEY

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import flask_migrate
 import pytest
@@ -53,12 +54,12 @@ def _empty_tables() -> None:
 
 
 @pytest.fixture
-def make_app(database_uri: str):
+def make_app(database_uri: str, tmp_path: Path):
     """Build an app on the test database with extra settings, e.g. ``make_app(WTF_CSRF_ENABLED=True)``."""
     apps: list[Flask] = []
 
     def build(**overrides: object) -> Flask:
-        app = _make_app(database_uri, **overrides)
+        app = _make_app(database_uri, **{"UPLOAD_DIR": str(tmp_path / "uploads"), **overrides})
         apps.append(app)
         return app
 
@@ -148,3 +149,53 @@ def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+@dataclass
+class TechnologyInfo:
+    id: int
+    code: str
+    slug: str
+    owner_id: int | None
+    institute_id: int
+
+
+@pytest.fixture
+def create_technology(app: Flask, create_user):
+    """Create a technology (committed) directly in the database and return its plain details.
+
+    ``create_technology(owner=researcher_info, status="published", sectors=["cang-bien"], title=..., trl=7)``;
+    without an owner, one researcher is created and shared by the calls of the test.
+    """
+    from marketplace.models import Sector, Technology, TechnologyStatus, User
+    from marketplace.models.base import utcnow
+    from matching.text import slugify
+
+    state: dict[str, object] = {"n": 0, "owner": None}
+
+    def create(*, owner: UserInfo | None = None, status: str = "published", sectors: tuple[str, ...] = ("cang-bien",),
+               title: str | None = None, code: str | None = None, trl: int = 7, **fields: object) -> TechnologyInfo:
+        state["n"] += 1
+        if owner is None:
+            state["owner"] = state["owner"] or create_user("researcher", email="owner@test.example")
+            owner = state["owner"]
+        title = title or f"Công nghệ xử lý nước thải cảng biển số {state['n']}"
+        with app.app_context():
+            user = db.session.get(User, owner.id)
+            technology = Technology(
+                code=code or f"TEST-{state['n']:03d}", title=title, slug=slugify(title), trl=trl,
+                summary=fields.pop("summary", "Tóm tắt công nghệ phục vụ thử nghiệm."),
+                description=fields.pop("description", "Mô tả chi tiết công nghệ phục vụ thử nghiệm."),
+                institute_id=user.organization_id, owner_id=user.id, status=TechnologyStatus(status),
+                transfer_modes=fields.pop("transfer_modes", ["license"]), keywords=fields.pop("keywords", []),
+                **fields,
+            )
+            if status == "published":
+                technology.published_at = technology.confirmed_at = utcnow()
+            technology.sectors = list(db.session.scalars(sa.select(Sector).where(Sector.slug.in_(sectors))))
+            db.session.add(technology)
+            commit()
+            return TechnologyInfo(technology.id, technology.code, technology.slug, technology.owner_id,
+                                  technology.institute_id)
+
+    return create

@@ -158,7 +158,8 @@ def _reset_link(app, email: str) -> str:
             sa.select(OutgoingMail).where(OutgoingMail.recipient == email).order_by(OutgoingMail.id.desc())
         ).first()
         assert mail is not None and mail.sent_at is not None  # logged, since MAIL_SERVER is unset
-        return re.search(r"http://localhost(/auth/reset/\S+)", mail.body).group(1)
+        # Links in mail are built from BASE_URL, never from the request's Host header.
+        return re.search(re.escape(app.config["BASE_URL"]) + r"(/auth/reset/\S+)", mail.body).group(1)
 
 
 def test_password_reset_flow_is_single_use(app, client, create_user, auth):
@@ -235,3 +236,72 @@ def test_password_change_signs_out_other_sessions(app, create_user):
     assert response.status_code == 302
     assert first.get("/dashboard").status_code == 200  # this session stays signed in
     assert second.get("/dashboard").status_code == 302  # the other one is signed out
+
+
+def test_remember_me_restores_the_session_until_the_password_changes(app, create_user):
+    user = create_user("firm")
+    browser = app.test_client()
+    browser.post("/auth/login", data={"email": user.email, "password": PASSWORD, "remember_me": "y"})
+    remember = browser.get_cookie("remember_token")
+    assert remember is not None
+
+    def restarted_browser():
+        client = app.test_client()
+        client.set_cookie("remember_token", remember.value)
+        return client
+
+    assert restarted_browser().get("/dashboard").status_code == 200
+    other = app.test_client()
+    other.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    other.post("/account/password", data={"current_password": PASSWORD, "password": "brand-new-pass-1",
+                                          "password_confirm": "brand-new-pass-1"})
+    assert restarted_browser().get("/dashboard").status_code == 302
+
+
+def test_deactivation_kills_remember_me_even_after_reactivation(app, create_user, runner):
+    user = create_user("firm")
+    browser = app.test_client()
+    browser.post("/auth/login", data={"email": user.email, "password": PASSWORD, "remember_me": "y"})
+    remember = browser.get_cookie("remember_token").value
+    runner.invoke(args=["users", "set-active", user.email, "--inactive"])
+    runner.invoke(args=["users", "set-active", user.email, "--active"])
+    client = app.test_client()
+    client.set_cookie("remember_token", remember)
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_new_password_must_not_be_the_email_on_change_and_reset(app, create_user, auth, client):
+    user = create_user("firm", email="hoang.minh@test.example")
+    auth.login(user.email)
+    page = client.post("/account/password", data={"current_password": PASSWORD, "password": user.email,
+                                                  "password_confirm": user.email}).get_data(as_text=True)
+    assert "Mật khẩu không được trùng với địa chỉ email." in page
+
+
+def test_register_refuses_a_known_organization_name_with_another_tax_code(app, client):
+    with app.app_context():
+        db.session.add(Organization(kind=OrganizationKind.FIRM, name="Công ty Cổ phần Cảng Xanh Hải Phòng",
+                                    tax_code="0201111111"))
+        db.session.commit()
+    page = client.post("/auth/register", data=NEW_FIRM).get_data(as_text=True)
+    assert "đã được đăng ký với mã số thuế khác" in page
+    assert count(app, User) == 0
+
+
+def test_concurrent_registration_with_the_same_email_is_a_message_not_a_crash(app):
+    from marketplace.auth import services
+
+    with app.test_request_context():
+        services.create_user(email="race@test.example", password=PASSWORD, full_name="A", role=Role.FIRM)
+        db.session.commit()
+        # The check-then-insert race, forced: the second insert hits the unique index.
+        original = services.find_user_by_email
+        services.find_user_by_email = lambda email: None
+        try:
+            import pytest
+
+            with pytest.raises(services.EmailTaken):
+                services.create_user(email="race@test.example", password=PASSWORD, full_name="B", role=Role.FIRM)
+        finally:
+            services.find_user_by_email = original
+        db.session.rollback()

@@ -73,3 +73,52 @@ def test_registration_error_keeps_input_in_the_browser(server):
         assert page.get_by_label("Email").input_value() == "tam.le@logistics.example"
         assert page.get_by_label("Mật khẩu", exact=True).input_value() == ""
         assert problems == []
+
+
+def test_researcher_lists_staff_publishes_visitor_finds_it(server, create_user):
+    researcher, staff = create_user("researcher"), create_user("staff")
+
+    def sign_in(page, user):
+        page.goto(server + "/auth/login")
+        page.get_by_label("Email").fill(user.email)
+        page.get_by_label("Mật khẩu").fill(user.password)
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_url("**/dashboard")
+
+    with chromium_page() as (page, problems):
+        sign_in(page, researcher)
+        page.get_by_role("link", name="Công nghệ của tôi").click()
+        page.get_by_role("link", name="Đăng công nghệ mới").click()
+        page.get_by_label("Tên công nghệ (tiếng Việt)").fill("Cảm biến ăn mòn cho kết cấu thép cảng biển")
+        page.get_by_label("Tóm tắt").fill("Theo dõi tốc độ ăn mòn cọc thép bến cảng theo thời gian thực.")
+        page.get_by_label("Mô tả (tiếng Việt)").fill("Đầu đo điện hóa gắn trên cọc thép, truyền dữ liệu qua mạng IoT.")
+        page.get_by_label("Cảng biển ★").check()
+        page.get_by_label("Từ khóa").fill("ăn mòn; cảng biển; IoT")
+        page.get_by_label("Mức độ sẵn sàng của công nghệ (TRL)").select_option("6")
+        page.get_by_label("Chuyển giao quyền sử dụng").check()
+        page.get_by_role("button", name="Lưu và gửi thẩm định").click()
+        page.wait_for_load_state()
+        assert "Công nghệ đã được gửi." in page.content()
+        assert page.get_by_text("Đang thẩm định").first.is_visible()
+        page.locator("#account-menu").click()
+        page.get_by_role("button", name="Đăng xuất").click()
+        page.wait_for_load_state()
+
+        sign_in(page, staff)
+        page.get_by_role("link", name="Thẩm định").click()
+        page.get_by_role("link", name="Thẩm định").last.click()
+        for criterion in ("completeness", "clarity", "readiness", "transfer_fit"):
+            page.locator(f"#{criterion}").select_option("4")
+        page.get_by_label("Công bố").check()
+        page.get_by_role("button", name="Ghi nhận quyết định").click()
+        page.wait_for_load_state()
+        assert "Đã ghi nhận quyết định" in page.content()
+        page.locator("#account-menu").click()
+        page.get_by_role("button", name="Đăng xuất").click()
+        page.wait_for_load_state()
+
+        page.get_by_role("link", name="Công nghệ", exact=True).click()
+        page.get_by_role("link", name="Cảm biến ăn mòn cho kết cấu thép cảng biển").click()
+        assert page.get_by_role("heading", name="Cảm biến ăn mòn cho kết cấu thép cảng biển").is_visible()
+        assert "Lĩnh vực ưu tiên" in page.content()
+        assert problems == []

@@ -67,12 +67,13 @@ def test_audit_verify_detects_tampering(app, runner, create_user):
 
 
 def test_demo_load_fills_the_catalogue_once(app, runner):
+    app.config["DEMO_PASSWORD"] = "demo-password-for-tests"
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     for email in ("doanhnghiep@demo.example", "nhakhoahoc@demo.example", "canbo@demo.example",
                   "quantri@demo.example"):
         assert email in result.output
-    assert app.config["DEMO_PASSWORD"] in result.output
+    assert "demo-password-for-tests" in result.output
 
     def snapshot() -> dict[str, int]:
         with app.app_context():
@@ -103,3 +104,13 @@ def test_demo_load_fills_the_catalogue_once(app, runner):
                            data={"email": "quantri@demo.example", "password": app.config["DEMO_PASSWORD"]})
     assert response.status_code == 302
     assert client.get("/admin/users").status_code == 200
+
+
+def test_demo_password_is_random_unless_configured(app, runner):
+    import re
+
+    result = runner.invoke(args=["demo", "load"])
+    password = re.search(r"password of each new one: (\S+)\)", result.output).group(1)
+    assert len(password) >= 12
+    client = app.test_client()
+    assert client.post("/auth/login", data={"email": "canbo@demo.example", "password": password}).status_code == 302

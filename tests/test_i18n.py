@@ -54,7 +54,8 @@ def test_vietnamese_catalogue_is_really_translated(source_messages):
     with open(TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po", "rb") as handle:
         catalog = read_po(handle)
     # Only names that read the same in both languages may stay untranslated.
-    same = sorted(m.id for m in catalog if m.id and m.string == m.id and m.id not in {"Email", "Logistics"})
+    same_in_both = {"Email", "Logistics", "TRL %(level)d"}
+    same = sorted(m.id for m in catalog if m.id and m.string == m.id and m.id not in same_in_both)
     assert same == []
 
 

@@ -75,3 +75,24 @@ def test_failed_send_stays_queued_and_is_retried_by_the_cli(make_app, create_use
     assert len(inbox.messages) == 1
     result = up.test_cli_runner().invoke(args=["mail", "send"])
     assert "sent 0, failed 0" in result.output
+
+
+def test_background_dispatch_does_not_hold_the_request(make_app, create_user, smtp_server):
+    from marketplace import mail as mail_module
+
+    controller, inbox = smtp_server
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_DISPATCH="background")
+    user = create_user("firm")
+    assert app.test_client().post("/auth/reset", data={"email": user.email}).status_code == 302
+    mail_module._sender.submit(lambda: None).result(timeout=30)  # wait for the sender thread to be idle
+    assert len(inbox.messages) == 1
+
+
+def test_a_claimed_message_is_not_sent_twice(app, create_user):
+    from marketplace.mail import _claim, queue_mail
+
+    with app.app_context():
+        mail = queue_mail("a@test.example", "Tiêu đề", "Nội dung")
+        db.session.commit()
+        assert _claim(mail.id) is True
+        assert _claim(mail.id) is False  # another sender already has it

@@ -150,3 +150,35 @@ def test_rate_limits_are_shared_through_redis(make_app, create_user):
     assert first.test_client().post("/auth/login", data=data).status_code == 200
     assert first.test_client().post("/auth/login", data=data).status_code == 200
     assert second.test_client().post("/auth/login", data=data).status_code == 429
+
+
+def test_reset_links_ignore_the_host_header(app, create_user):
+    from marketplace.models import OutgoingMail
+
+    user = create_user("firm")
+    client = app.test_client()
+    client.post("/auth/reset", data={"email": user.email}, headers={"Host": "evil.example"})
+    client.post("/auth/reset", data={"email": user.email}, headers={"X-Forwarded-Host": "evil.example"})
+    with app.app_context():
+        bodies = list(db.session.scalars(sa.select(OutgoingMail.body)))
+    assert len(bodies) == 2
+    assert all("evil.example" not in body and app.config["BASE_URL"] + "/auth/reset/" in body for body in bodies)
+
+
+def test_successful_sign_ins_do_not_count_against_the_limits(make_app, create_user):
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute", LOGIN_ACCOUNT_RATE_LIMIT="2 per hour")
+    user = create_user("firm")
+    for _ in range(4):
+        client = app.test_client()
+        assert client.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+
+
+def test_admin_account_list_ignores_foreign_query_parameters(app, create_user, auth, client):
+    admin = create_user("admin")
+    auth.login(admin.email)
+    page = client.get("/admin/users?user_id=1&_external=1&role=admin").get_data(as_text=True)
+    import re
+
+    # The action keeps the list's own filter and nothing else, and stays a relative URL.
+    actions = re.findall(r'action="([^"]*/active[^"]*)"', page)
+    assert actions == [f"/admin/users/{admin.id}/active?role=admin"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_user
@@ -38,6 +38,7 @@ def profile():
 @csrf_checked_by_form
 def password():
     form = PasswordChangeForm()
+    form.account_email = current_user.email
     if form.validate_on_submit():
         try:
             services.change_password(current_user, form.current_password.data, form.password.data)
@@ -47,7 +48,8 @@ def password():
         else:
             commit()
             # The password change rotated the login token; sign this session in again with the new one.
-            login_user(current_user._get_current_object())
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            login_user(current_user._get_current_object(), remember=remembered)
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
             return redirect(url_for("account.profile"))
     return render_template("account/password.html", form=form)

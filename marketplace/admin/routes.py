@@ -17,6 +17,11 @@ from marketplace.models import Role, User
 from marketplace.pagination import paginate
 
 
+def _list_args() -> dict[str, str]:
+    """The account list's own query parameters, to come back to the same page after an action."""
+    return {key: request.args[key] for key in ("q", "role", "page") if request.args.get(key)}
+
+
 @bp.route("/users")
 @authz.permission(authz.ADMIN)
 def users():
@@ -28,7 +33,8 @@ def users():
     if form.role.data in {role.value for role in Role}:
         stmt = stmt.where(User.role == Role(form.role.data))
     page = paginate(stmt, "admin.users")
-    return render_template("admin/users.html", form=form, page=page, active_form=UserActiveForm())
+    return render_template("admin/users.html", form=form, page=page, active_form=UserActiveForm(),
+                           list_args=_list_args())
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -43,4 +49,4 @@ def set_user_active(user_id: int):
         flash(_("The account %(email)s has been activated.", email=user.email), "success")
     else:
         flash(_("The account %(email)s has been deactivated.", email=user.email), "success")
-    return redirect(url_for("admin.users", **request.args))
+    return redirect(url_for("admin.users", **_list_args()))

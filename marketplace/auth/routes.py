@@ -17,6 +17,11 @@ from marketplace.security import csrf_checked_by_form
 from marketplace.web import next_from_request
 
 
+def _failed(response) -> bool:  # noqa: ANN001
+    """Only failed sign-ins count against the limits, so that nobody can lock an account by signing in to it."""
+    return response.status_code != 302
+
+
 def _login_email_key() -> str:
     return "login:" + services.normalize_email(request.form.get("email", ""))
 
@@ -57,8 +62,9 @@ def register():
 @bp.route("/login", methods=["GET", "POST"])
 @authz.permission(authz.GUEST)
 @csrf_checked_by_form
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"], key_func=_login_email_key)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"], key_func=_login_email_key,
+               deduct_when=_failed)
 def login():
     form = LoginForm()
     if request.method == "GET" and request.args.get("email"):
@@ -105,13 +111,19 @@ def reset_request():
 @limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"])
 def reset_password(token: str):
     try:
-        services.check_reset_token(token)
+        record = services.check_reset_token(token)
     except services.AccountError as exc:
         flash(str(exc), "danger")
         return redirect(url_for("auth.reset_request"))
     form = ResetPasswordForm()
+    form.account_email = record.user.email
     if form.validate_on_submit():
-        user = services.reset_password(token, form.password.data)
+        try:
+            user = services.reset_password(token, form.password.data)
+        except services.AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return redirect(url_for("auth.reset_request"))
         commit()
         if current_user.is_authenticated:
             logout_user()

@@ -16,6 +16,7 @@ from marketplace.extensions import db
 from marketplace.mail import queue_templated_mail
 from marketplace.models import Organization, OrganizationKind, PasswordResetToken, Role, User
 from marketplace.models.base import utcnow
+from marketplace.web import external_url
 
 
 class AccountError(Exception):
@@ -35,9 +36,6 @@ class TokenExpired(AccountError):
 
 
 ORGANIZATION_KIND_FOR_ROLE = {Role.FIRM: OrganizationKind.FIRM, Role.RESEARCHER: OrganizationKind.INSTITUTE}
-
-# Checked when the email is unknown so that a failed sign-in takes as long either way.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
 def normalize_email(email: str) -> str:
@@ -83,10 +81,14 @@ def create_user(
     if find_user_by_email(email) is not None:
         raise EmailTaken(_l("An account with this email address already exists."))
     user = User(email=email, full_name=full_name.strip(), role=role, locale=locale, phone=phone or None)
-    user.organization = organization
     user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a concurrent registration with the same email may win the race
+            db.session.add(user)
+            user.organization = organization
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise EmailTaken(_l("An account with this email address already exists.")) from None
     record_event("user.create", "user", user.id, actor=actor or user, data={"role": str(role)})
     return user
 
@@ -115,6 +117,10 @@ def register_user(
             raise AccountError(_l("Choose an organization of the right kind."))
     elif new_organization is not None:
         organization = find_organization(kind, new_organization.name)
+        if organization is not None and new_organization.tax_code and organization.tax_code \
+                and organization.tax_code != new_organization.tax_code:
+            raise AccountError(_l("An organization with this name is registered with another tax code. Check the "
+                                  "tax code, or choose the organization in the list."))
         if organization is None:
             if new_organization.tax_code and db.session.scalar(
                 sa.select(Organization.id).where(Organization.tax_code == new_organization.tax_code)
@@ -149,7 +155,8 @@ def authenticate(email: str, password: str) -> User | None:
     """The active account with this email and password, or None."""
     user = find_user_by_email(email)
     if user is None:
-        generate_password_hash(password, method="scrypt")  # same cost as a real check
+        # Same cost as a real check, so that the answer's timing does not tell whether the account exists.
+        generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
         return None
     if not user.check_password(password) or not user.active:
         return None
@@ -174,7 +181,7 @@ def request_password_reset(email: str) -> str | None:
     token = secrets.token_urlsafe(32)
     expires_at = utcnow() + current_app.config["PASSWORD_RESET_MAX_AGE"]
     db.session.add(PasswordResetToken(user_id=user.id, token_hash=_token_digest(token), expires_at=expires_at))
-    link = url_for("auth.reset_password", token=token, _external=True)
+    link = external_url(url_for("auth.reset_password", token=token))
     minutes = int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60)
     queue_templated_mail(user, "reset_password", _l("Reset your password"), link=link, minutes=minutes)
     record_event("user.reset_requested", "user", user.id, actor=user)
@@ -201,8 +208,16 @@ def reset_password(token: str, new_password: str) -> User:
     """Set a new password with a reset token; the token and every other open token of the user stop working."""
     record = check_reset_token(token)
     user = record.user
-    user.set_password(new_password)
     now = utcnow()
+    # Claim the token: of two concurrent uses, only one updates the row.
+    claimed = db.session.execute(
+        sa.update(PasswordResetToken)
+        .where(PasswordResetToken.id == record.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    if claimed != 1:
+        raise TokenInvalid(_l("This password reset link is not valid or has already been used."))
+    user.set_password(new_password)
     db.session.execute(
         sa.update(PasswordResetToken)
         .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
@@ -231,5 +246,7 @@ def set_active(user: User, active: bool, *, actor: User | None) -> None:
     if user.active == active:
         return
     user.active = active
+    if not active:
+        user.login_token = secrets.token_urlsafe(24)  # old sessions and remember-me cookies stay dead
     record_event("user.activate" if active else "user.deactivate", "user", user.id, actor=actor,
                  from_state=str(not active).lower(), to_state=str(active).lower())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -22,7 +24,7 @@ def load_command(if_empty: bool) -> None:
     if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(User)):
         click.echo("The database is not empty: demo content not loaded.")
         return
-    password = current_app.config["DEMO_PASSWORD"]
+    password = current_app.config["DEMO_PASSWORD"] or secrets.token_urlsafe(9)
     try:
         report = load_demo(password)
     except DemoDataError as exc:
@@ -31,7 +33,7 @@ def load_command(if_empty: bool) -> None:
     commit()
     created = ", ".join(f"{count} {kind}" for kind, count in sorted(report.created.items())) or "nothing new"
     click.echo(f"Demo content loaded ({created}).")
-    click.echo(f"Demo accounts (password of each, unless changed since: {password}):")
+    click.echo(f"Demo accounts (password of each new one: {password}):")
     for role, email in report.accounts:
         click.echo(f"  {role.value:<11} {email}")
 

@@ -15,6 +15,7 @@ MESSAGES = {
     403: (_l("Access denied"), _l("Your account does not have access to this page.")),
     404: (_l("Page not found"), _l("The page you asked for does not exist or has been moved.")),
     405: (_l("Not allowed"), _l("This page cannot be used this way.")),
+    413: (_l("File too large"), _l("What you sent is larger than the site accepts. Please send a smaller file.")),
     429: (_l("Too many attempts"), _l("You have tried too many times in a short while. Please wait a few minutes "
                                       "and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error occurred on our side. It has been logged; please try "

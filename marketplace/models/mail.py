@@ -21,6 +21,8 @@ class OutgoingMail(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime(), index=True)
     attempts: so.Mapped[int] = so.mapped_column(default=0)
+    # Set by the sender that took the message, so that two workers never send it twice.
+    claimed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
 
     def __repr__(self) -> str:

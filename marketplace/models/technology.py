@@ -62,6 +62,8 @@ class Technology(ContactMixin, TimestampMixin, db.Model):
     submitted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     published_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # When the owner was last reminded to re-confirm the listing (one reminder per confirmation period).
+    confirm_reminded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     institute_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organization.id"), index=True)
     owner_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     version_id: so.Mapped[int] = so.mapped_column(default=1)
@@ -69,6 +71,13 @@ class Technology(ContactMixin, TimestampMixin, db.Model):
     institute: so.Mapped[Organization] = so.relationship()
     owner: so.Mapped[User | None] = so.relationship()
     sectors: so.Mapped[list[Sector]] = so.relationship(secondary=technology_sectors, order_by=Sector.position)
+    revisions: so.WriteOnlyMapped[TechnologyRevision] = so.relationship(  # noqa: F821
+        back_populates="technology", cascade="all, delete-orphan", passive_deletes=True
+    )
+    attachments: so.Mapped[list[TechnologyAttachment]] = so.relationship(  # noqa: F821
+        back_populates="technology", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="TechnologyAttachment.id",
+    )
 
     __mapper_args__ = {"version_id_col": version_id}
 

@@ -23,3 +23,17 @@
     update();
   }
 })();
+
+(function () {
+  "use strict";
+  // Forms that ask before doing something hard to undo (archive, delete).
+  document.querySelectorAll("form.confirm-submit").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+  // Print buttons on print-friendly pages.
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+})();
