@@ -47,7 +47,7 @@ def chromium_page(locale: str = "vi-VN"):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(locale=locale)
+            context = browser.new_context(locale=locale, viewport={"width": 1600, "height": 1000})
             page = context.new_page()
             page.set_default_timeout(15000)
             problems: list[str] = []
