@@ -39,8 +39,13 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
     security.init_app(app)
     mail.init_app(app)
 
+    from marketplace.searching import search_ext
+
+    search_ext.init_app(app)
+
     from marketplace.account import bp as account_bp
     from marketplace.admin import bp as admin_bp
+    from marketplace.api import bp as api_bp
     from marketplace.auth import bp as auth_bp
     from marketplace.catalogue import bp as catalogue_bp
     from marketplace.errors import bp as errors_bp
@@ -58,6 +63,7 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
     app.register_blueprint(imports_bp, url_prefix="/catalogue/import")
     app.register_blueprint(subscriptions_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
     from marketplace import cli, imports, subscriptions
     from marketplace.catalogue import cli as catalogue_cli

@@ -128,10 +128,16 @@ class Config:
     IMPORT_DIR = os.environ.get("IMPORT_DIR", str(INSTANCE_DIR / "imports"))
     """Where an uploaded list waits between its preview and the staff's confirmation."""
 
-    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "embedded")
-    """``embedded`` (no server) or ``elasticsearch``."""
     ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL")
     """Elasticsearch cluster URL; setting it selects the Elasticsearch backend."""
+    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND") or ("elasticsearch" if ELASTICSEARCH_URL else "embedded")
+    """``embedded`` (a tantivy index in ``SEARCH_INDEX_DIR``, no server) or ``elasticsearch``."""
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
+    """Where the embedded backend keeps its index."""
+    SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "")
+    """Prefix of the Elasticsearch index and alias names (several sites on one cluster)."""
+    SEARCH_SYNC_ON_REQUEST = _env_bool("SEARCH_SYNC_ON_REQUEST", True)
+    """Apply index tasks right after each commit; ``flask search sync`` applies what is left (engine down)."""
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD")
     """Password of the demo accounts created by ``flask demo load``; a random one, printed, when unset (a known

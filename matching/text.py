@@ -1,12 +1,69 @@
-"""Vietnamese text helpers that need no model: diacritic folding and URL slugs."""
+"""Vietnamese text normalisation shared by search and matching: pure functions, no Flask.
+
+- :func:`normalize` — NFC, the eth look-alikes Ð/ð mapped to Đ/đ, one tone-mark placement (hòa = hoà, thủy = thuỷ,
+  khỏe = khoẻ), lower case. Used on every indexed text and every query; never on stored or displayed text.
+- :func:`fold_diacritics` — remove every mark, đ → d, so that ``cang bien`` meets "cảng biển". Folding NFC text maps
+  one character to one character, so offsets found in the folded text hold in the original (for highlighting).
+- :func:`tokenize` — syllables (and words of Latin-script languages), one-letter ones kept ("y tế", "ô tô").
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
+_ETH = str.maketrans({"Ð": "Đ", "ð": "đ"})
 _D_MAP = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_WORD = re.compile(r"\w+")
+TOKEN_PATTERN = r"(?u)\b\w+\b"
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+# The five tone marks (grave, acute, tilde, hook above, dot below), as combining characters. The vowel-quality
+# marks (circumflex, breve, horn) are not tones and never move.
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+# Rhymes written two ways when the syllable ends with them: "oa", "oe", "uy" (hòa/hoà, khỏe/khoẻ, thủy/thuỷ).
+_MOVABLE_RHYMES = ("oa", "oe", "uy")
+
+#: Function words that carry no topic; dropped from queries that have other words, and ignored by the matcher.
+STOP_WORDS = frozenset(
+    """và của các cho là có được trong với để những một này khi theo từ tại đã sẽ thì mà hoặc hay như về ra vào
+    trên dưới cũng nên nếu do bởi nhằm đến qua lại rất nhiều ít không chưa đang vẫn còn nơi việc sự
+    the a an of and or for to in on at by with from is are be as that this""".split()
+)
+
+
+def _place_tone(word: str) -> str:
+    """Put the tone of a syllable ending in oa/oe/uy on its first vowel (the placement most official texts use)."""
+    decomposed = unicodedata.normalize("NFD", word)
+    bases = [ch for ch in decomposed if not unicodedata.combining(ch)]
+    base = "".join(bases).lower()
+    if len(base) < 2 or not base.endswith(_MOVABLE_RHYMES) or (base.endswith("uy") and base[-3:-2] == "q"):
+        return word
+    # Group each base letter with its marks.
+    letters: list[list[str]] = []
+    for ch in decomposed:
+        if unicodedata.combining(ch) and letters:
+            letters[-1].append(ch)
+        else:
+            letters.append([ch])
+    last, before = letters[-1], letters[-2]
+    tone = next((mark for mark in last[1:] if mark in _TONES), None)
+    if tone is None or any(mark in _TONES for mark in before[1:]):
+        return word
+    last.remove(tone)
+    before.append(tone)
+    return unicodedata.normalize("NFC", "".join("".join(group) for group in letters))
+
+
+def normalize(text: str) -> str:
+    """NFC, Ð/ð → Đ/đ, one tone placement, lower case.
+
+    >>> normalize("Hoà bình THUỶ lợi") == normalize("hòa bình thủy lợi")
+    True
+    """
+    text = unicodedata.normalize("NFC", text or "").translate(_ETH)
+    return _WORD.sub(lambda match: _place_tone(match.group(0)), text).lower()
 
 
 def fold_diacritics(text: str) -> str:
@@ -17,6 +74,16 @@ def fold_diacritics(text: str) -> str:
     """
     decomposed = unicodedata.normalize("NFD", text.translate(_D_MAP))
     return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+def tokenize(text: str) -> list[str]:
+    """The syllables of normalised ``text``."""
+    return _TOKEN.findall(normalize(text))
+
+
+def folded_tokens(text: str) -> list[str]:
+    """The syllables of ``text``, normalised and folded (no marks, đ → d)."""
+    return _TOKEN.findall(fold_diacritics(normalize(text)))
 
 
 def slugify(text: str, max_length: int = 80) -> str:

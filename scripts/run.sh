@@ -15,6 +15,7 @@ fi
 
 .venv/bin/flask db upgrade
 .venv/bin/flask demo load --if-empty
+.venv/bin/flask search reindex   # the search index follows the database from here on (outbox)
 
 exec .venv/bin/gunicorn --workers "${WEB_CONCURRENCY:-2}" --bind "${BIND:-127.0.0.1:5000}" \
   --access-logfile - "marketplace:create_app()"

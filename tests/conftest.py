@@ -59,7 +59,8 @@ def make_app(database_uri: str, tmp_path: Path):
     apps: list[Flask] = []
 
     def build(**overrides: object) -> Flask:
-        app = _make_app(database_uri, **{"UPLOAD_DIR": str(tmp_path / "uploads"), **overrides})
+        app = _make_app(database_uri, **{"UPLOAD_DIR": str(tmp_path / "uploads"),
+                                         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"), **overrides})
         apps.append(app)
         return app
 

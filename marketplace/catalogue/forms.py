@@ -148,15 +148,9 @@ class ActionForm(FlaskForm):
     """A button that changes state (submit, archive, confirm, delete); it carries the CSRF token."""
 
 
-SORTS = {"newest": _l("Newest"), "readiness": _l("Readiness (TRL)"), "title": _l("Title")}
+#: The catalogue's sort orders (relevance only makes sense with words to search for).
+SORT_LABELS = {"relevance": _l("Relevance"), "newest": _l("Newest"), "readiness": _l("Readiness (TRL)"),
+               "title": _l("Title")}
 
-
-class CatalogueFilterForm(FlaskForm):
-    """The catalogue's sort and sector filter (GET)."""
-
-    sort = ChoiceSelectField(_l("Sort by"), choices=list(SORTS.items()), default="newest")
-    sector = ChoiceSelectField(_l("Sector"))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, meta={"csrf": False}, **kwargs)
-        self.sector.choices = [("", _l("All sectors"))] + _sector_choices()
+FACET_LABELS = {"sector": _l("Sector"), "institute": _l("Institute"), "trl": _l("Readiness (TRL)"),
+                "transfer_mode": _l("Transfer mode")}

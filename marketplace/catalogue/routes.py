@@ -9,13 +9,14 @@ from flask_login import current_user
 
 from marketplace import authz
 from marketplace.catalogue import attachments, bp, services
-from marketplace.catalogue.browse import catalogue_query, related_technologies
-from marketplace.catalogue.forms import ActionForm, AttachmentForm, CatalogueFilterForm, TechnologyForm
+from marketplace.catalogue.browse import related_technologies
+from marketplace.catalogue.forms import FACET_LABELS, SORT_LABELS, ActionForm, AttachmentForm, TechnologyForm
 from marketplace.catalogue.urls import technology_url
 from marketplace.db import commit
 from marketplace.extensions import db
 from marketplace.models import Technology, TechnologyAttachment, TechnologyStatus
 from marketplace.pagination import paginate
+from marketplace.searching.service import query_from_args, search_catalogue
 from marketplace.security import csrf_checked_by_form
 
 
@@ -36,11 +37,18 @@ def _own_technology(technology_id: int) -> Technology:
 @bp.route("/technologies")
 @authz.permission(authz.PUBLIC)
 def index():
-    form = CatalogueFilterForm(formdata=request.args)
-    sort = form.sort.data if form.sort.data in dict(form.sort.choices) else "newest"
-    sector = form.sector.data if form.sector.data in dict(form.sector.choices) else None
-    page = paginate(catalogue_query(sort, sector or None), "catalogue.index")
-    return render_template("catalogue/index.html", form=form, page=page)
+    """The catalogue and its search: text, facets, sort and page all in the URL, so results can be shared."""
+    result = search_catalogue(query_from_args(request.args))
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+
+    def page_url(number: int) -> str:
+        return url_for("catalogue.index", page=number, **args)
+
+    prev_url = page_url(result.query.page - 1) if result.query.page > 1 else None
+    next_url = page_url(result.query.page + 1) if result.query.page < result.pages else None
+    return render_template("catalogue/index.html", result=result, query=result.query, prev_url=prev_url,
+                           next_url=next_url, facet_labels=FACET_LABELS, sort_labels=SORT_LABELS)
 
 
 @bp.route("/technologies/<code>/<slug>")

@@ -276,17 +276,17 @@ def send_confirmation_reminders(now: datetime | None = None) -> tuple[int, int]:
     months = current_app.config["TECHNOLOGY_CONFIRM_MONTHS"]
     warn = timedelta(days=current_app.config["TECHNOLOGY_REMINDER_DAYS"])
     reminded = staled = 0
-    published = db.session.scalars(
-        sa.select(Technology).where(Technology.status == TechnologyStatus.PUBLISHED, Technology.owner_id.is_not(None))
-    )
+    published = db.session.scalars(sa.select(Technology).where(Technology.status == TechnologyStatus.PUBLISHED))
     for technology in published:
         due = add_months(technology.confirmed_at or technology.published_at or now, months)
         last = technology.confirm_reminded_at
         if due <= now and (last is None or last < due):
-            notify(technology.owner, "technology.stale", link=technology_url(technology), title=technology.title)
+            # Recording the moment also re-indexes the listing, which now ranks as out of date.
             technology.confirm_reminded_at = now
             staled += 1
-        elif due - warn <= now < due and (last is None or last < due - warn):
+            if technology.owner is not None:
+                notify(technology.owner, "technology.stale", link=technology_url(technology), title=technology.title)
+        elif technology.owner is not None and due - warn <= now < due and (last is None or last < due - warn):
             with force_locale(technology.owner.locale):
                 due_text = format_day(due)
             notify(technology.owner, "technology.confirm_due", link=technology_url(technology),

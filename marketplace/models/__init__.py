@@ -7,13 +7,14 @@ from marketplace.models.match import Match, MatchOrigin, MatchStatus
 from marketplace.models.need import Need, NeedStatus, NeedVisibility
 from marketplace.models.notification import Notification, Subscription, subscription_sectors
 from marketplace.models.organization import Organization, OrganizationKind
+from marketplace.models.outbox import IndexTask
 from marketplace.models.revision import OPEN_REVISION_STATUSES, RevisionStatus, TechnologyRevision
 from marketplace.models.sector import Sector, need_sectors, technology_sectors
 from marketplace.models.technology import Technology, TechnologyStatus, TransferMode
 from marketplace.models.user import SELF_SERVICE_ROLES, PasswordResetToken, Role, User
 
 __all__ = [
-    "AttachmentKind", "Notification", "OPEN_REVISION_STATUSES", "RevisionStatus", "Subscription",
+    "AttachmentKind", "IndexTask", "Notification", "OPEN_REVISION_STATUSES", "RevisionStatus", "Subscription",
     "TechnologyAttachment", "TechnologyRevision", "subscription_sectors",
     "AuditEvent", "Match", "MatchOrigin", "MatchStatus", "Need", "NeedStatus", "NeedVisibility", "Organization",
     "OrganizationKind", "OutgoingMail", "PasswordResetToken", "Role", "SELF_SERVICE_ROLES", "Sector", "Technology",

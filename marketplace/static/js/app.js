@@ -37,3 +37,37 @@
     button.addEventListener("click", function () { window.print(); });
   });
 })();
+
+(function () {
+  "use strict";
+  // Search boxes: titles that complete what is typed, from /api/v1/suggest, offered in the box's datalist.
+  document.querySelectorAll("input[data-suggest]").forEach(function (input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    var timer = null;
+    var last = "";
+    if (!list) { return; }
+    input.addEventListener("input", function () {
+      var text = input.value.trim();
+      window.clearTimeout(timer);
+      if (text.length < 2 || text === last) { return; }
+      timer = window.setTimeout(function () {
+        last = text;
+        fetch("/api/v1/suggest?q=" + encodeURIComponent(text), {headers: {"Accept": "application/json"}})
+          .then(function (response) { return response.ok ? response.json() : {suggestions: []}; })
+          .then(function (data) {
+            list.replaceChildren();
+            data.suggestions.forEach(function (item) {
+              var option = document.createElement("option");
+              option.value = item.title;
+              list.appendChild(option);
+            });
+          })
+          .catch(function () { /* suggestions are a convenience; the search still works */ });
+      }, 200);
+    });
+  });
+  // Filters and sort apply as soon as they change (the buttons remain for keyboards and no-JS).
+  document.querySelectorAll("[data-autosubmit]").forEach(function (control) {
+    control.addEventListener("change", function () { control.form.submit(); });
+  });
+})();

@@ -1,0 +1,131 @@
+"""Keeping the search index in step with the database, without losing a change.
+
+Every flush that creates, changes or deletes a technology writes an :class:`IndexTask` in the same transaction (a
+rollback drops both). After the commit the tasks are applied (``drain``); when the engine is down they stay and
+``flask search sync`` applies them later. The drain reloads each technology and sends its current state (or deletes
+it when it is gone or no longer published), so applying a task twice does no harm, and the engine ignores a version
+older than the one it has.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import Flask, current_app
+
+from marketplace.db import after_commit
+from marketplace.extensions import db
+from marketplace.models import IndexTask, Technology, TechnologyStatus
+from search.base import IndexDoc, SearchBackend, SearchUnavailable
+
+log = logging.getLogger(__name__)
+DOC_TYPE = "technology"
+
+
+def _record_tasks(session: so.Session, flush_context: object) -> None:
+    ids = {
+        obj.id for obj in (*session.new, *session.dirty, *session.deleted)
+        if isinstance(obj, Technology) and obj.id is not None
+        and (obj in session.new or obj in session.deleted or session.is_modified(obj))
+    }
+    if ids:
+        session.connection().execute(
+            sa.insert(IndexTask.__table__), [{"doc_type": DOC_TYPE, "doc_id": doc_id, "attempts": 0,
+                                              "created_at": _now()} for doc_id in sorted(ids)]
+        )
+
+
+def _now():  # noqa: ANN202
+    from marketplace.models.base import utcnow
+
+    return utcnow()
+
+
+def enqueue(ids: Iterable[int]) -> None:
+    """Record index tasks for technologies changed by bulk SQL (which the flush listener does not see)."""
+    rows = [{"doc_type": DOC_TYPE, "doc_id": doc_id, "attempts": 0, "created_at": _now()} for doc_id in set(ids)]
+    if rows:
+        db.session.execute(sa.insert(IndexTask.__table__), rows)
+
+
+def to_doc(technology: Technology) -> IndexDoc:
+    """The indexed form of a published technology."""
+    from marketplace.catalogue.services import is_stale
+
+    return IndexDoc(
+        id=technology.id, version=technology.version_id, code=technology.code, title=technology.title,
+        title_en=technology.title_en or "", keywords=list(technology.keywords or []), summary=technology.summary or "",
+        description=technology.description or "", description_en=technology.description_en or "",
+        sectors=[sector.slug for sector in technology.sectors], institute_id=technology.institute_id,
+        trl=technology.trl, transfer_modes=list(technology.transfer_modes or []),
+        priority=any(sector.is_priority for sector in technology.sectors), stale=is_stale(technology),
+        published_at=technology.published_at,
+    )
+
+
+def drain(backend: SearchBackend | None = None, limit: int = 500) -> tuple[int, int]:
+    """Apply up to ``limit`` pending tasks; delete the ones the engine acknowledged.
+
+    :returns: (tasks applied, tasks still pending)
+    :raises SearchUnavailable: when the engine is down (the tasks stay, with the error noted).
+    """
+    from marketplace.searching.extension import current_search
+
+    backend = backend or current_search
+    tasks = db.session.scalars(sa.select(IndexTask).order_by(IndexTask.id).limit(limit)).all()
+    if not tasks:
+        return 0, 0
+    ids = sorted({task.doc_id for task in tasks})
+    technologies = {
+        t.id: t for t in db.session.scalars(
+            sa.select(Technology).where(Technology.id.in_(ids)).options(so.selectinload(Technology.sectors)))
+    }
+    published = [t for t in technologies.values() if t.status == TechnologyStatus.PUBLISHED]
+    gone = [doc_id for doc_id in ids if doc_id not in technologies
+            or technologies[doc_id].status != TechnologyStatus.PUBLISHED]
+    try:
+        backend.index(to_doc(t) for t in published)
+        backend.delete(gone)
+    except SearchUnavailable as exc:
+        db.session.rollback()
+        db.session.execute(sa.update(IndexTask).where(IndexTask.id.in_([t.id for t in tasks]))
+                           .values(attempts=IndexTask.attempts + 1, last_error=str(exc)[:500]))
+        db.session.commit()
+        raise
+    # Only the tasks that were read: a change committed meanwhile has its own task, applied next time.
+    db.session.execute(sa.delete(IndexTask).where(IndexTask.id.in_([t.id for t in tasks])))
+    db.session.commit()
+    remaining = db.session.scalar(sa.select(sa.func.count()).select_from(IndexTask)) or 0
+    return len(tasks), remaining
+
+
+def published_docs(batch: int = 500) -> Iterator[IndexDoc]:
+    """Every published technology as an index document, read in batches."""
+    stmt = (sa.select(Technology).where(Technology.status == TechnologyStatus.PUBLISHED)
+            .options(so.selectinload(Technology.sectors)).order_by(Technology.id)
+            .execution_options(yield_per=batch))
+    for technology in db.session.scalars(stmt):
+        yield to_doc(technology)
+
+
+def _drain_after_commit() -> None:
+    if not current_app.config["SEARCH_SYNC_ON_REQUEST"]:
+        return
+    try:
+        drain(limit=200)
+    except SearchUnavailable as exc:
+        log.warning("search engine unavailable; index tasks wait for `flask search sync`: %s", exc)
+
+
+_listening = False
+
+
+def init_app(app: Flask) -> None:
+    global _listening
+    if not _listening:
+        sa.event.listen(so.Session, "after_flush", _record_tasks)
+        _listening = True
+    after_commit(_drain_after_commit)

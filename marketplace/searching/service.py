@@ -1,0 +1,183 @@
+"""Searching the catalogue for a page or the API: request parameters in, ranked rows and labelled facets out.
+
+When the engine is down, a plain database query answers instead (no facet counts, no typo tolerance) and the page
+says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from werkzeug.datastructures import MultiDict
+
+from marketplace.catalogue.browse import catalogue_query
+from marketplace.extensions import db
+from marketplace.i18n import select_locale
+from marketplace.i18n_labels import TRANSFER_MODE_LABELS, TRL_LABELS
+from marketplace.models import Organization, Sector, Technology, TechnologyStatus, TransferMode
+from marketplace.searching.extension import current_search
+from matching.text import normalize
+from search.base import FACETS, SORTS, Hit, SearchQuery, SearchUnavailable
+
+PER_PAGE = 20
+MAX_PAGE = 500
+#: request parameter -> facet
+FACET_PARAMS = {"sector": "sector", "institute": "institute", "trl": "trl", "transfer_mode": "transfer_mode"}
+
+
+def query_from_args(args: MultiDict, per_page: int = PER_PAGE) -> SearchQuery:
+    """A search from GET parameters: ``q``, ``sector``/``institute``/``trl``/``transfer_mode`` (repeatable),
+    ``trl_min``, ``sort``, ``page``. Unknown or malformed values are ignored, never an error."""
+    text = (args.get("q") or "").strip()[:2000]
+    filters = {facet: [v for v in args.getlist(param) if v][:20] for param, facet in FACET_PARAMS.items()}
+    filters = {facet: values for facet, values in filters.items() if values}
+    trl_min = args.get("trl_min", type=int)
+    sort = args.get("sort") or ("relevance" if text else "newest")
+    if sort not in SORTS:
+        sort = "relevance" if text else "newest"
+    page = min(max(args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    return SearchQuery(text=text, filters=filters, trl_min=trl_min if trl_min and 1 <= trl_min <= 9 else None,
+                       sort=sort, page=page, per_page=per_page)
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    priority: bool = False
+
+
+@dataclass
+class SearchPage:
+    query: SearchQuery
+    results: list[tuple[Technology, Hit | None]]
+    total: int
+    facets: dict[str, list[FacetOption]] = field(default_factory=dict)
+    fallback: bool = False
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.per_page))
+
+
+def _rehydrate(ids: list[int]) -> dict[int, Technology]:
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Technology).where(Technology.id.in_(ids), Technology.status == TechnologyStatus.PUBLISHED)
+        .options(so.selectinload(Technology.sectors), so.joinedload(Technology.institute))
+    )
+    return {row.id: row for row in rows}
+
+
+def _labelled_facets(raw: dict[str, list], query: SearchQuery) -> dict[str, list[FacetOption]]:
+    locale = select_locale()
+    sectors = {s.slug: s for s in db.session.scalars(sa.select(Sector))}
+    institute_ids = [int(c.value) for c in raw.get("institute", []) if str(c.value).isdigit()]
+    institutes = {str(o.id): o for o in db.session.scalars(
+        sa.select(Organization).where(Organization.id.in_(institute_ids)))} if institute_ids else {}
+    modes = {mode.value: mode for mode in TransferMode}
+    facets: dict[str, list[FacetOption]] = {}
+    for facet in FACETS:
+        chosen = set(query.filters.get(facet, []))
+        options = []
+        for count in raw.get(facet, []):
+            value = str(count.value)
+            if facet == "sector" and value in sectors:
+                label, priority = sectors[value].name(locale), sectors[value].is_priority
+            elif facet == "institute" and value in institutes:
+                label, priority = institutes[value].display_name, False
+            elif facet == "trl" and value.isdigit() and int(value) in TRL_LABELS:
+                label, priority = str(TRL_LABELS[int(value)]), False
+            elif facet == "transfer_mode" and value in modes:
+                label, priority = str(TRANSFER_MODE_LABELS[modes[value]]), False
+            else:
+                continue
+            options.append(FacetOption(value, label, count.count, value in chosen, priority))
+        if facet == "sector":
+            options.sort(key=lambda o: (not o.priority, -o.count, o.label))
+        elif facet == "trl":
+            options.sort(key=lambda o: -int(o.value))
+        facets[facet] = options
+    return facets
+
+
+def _database_search(query: SearchQuery) -> SearchPage:
+    """The fallback: published technologies whose title, summary or keywords contain every word (as typed)."""
+    sort = query.sort if query.sort in ("readiness", "title") else "newest"
+    stmt = catalogue_query(sort)
+    for word in normalize(query.text).split()[:8]:
+        pattern = f"%{word}%"
+        stmt = stmt.where(sa.or_(sa.func.lower(Technology.title).like(pattern),
+                                 sa.func.lower(Technology.summary).like(pattern),
+                                 sa.func.lower(sa.cast(Technology.keywords, sa.String)).like(pattern)))
+    if query.filters.get("sector"):
+        stmt = stmt.where(Technology.sectors.any(Sector.slug.in_(query.filters["sector"])))
+    institutes = [int(v) for v in query.filters.get("institute", []) if str(v).isdigit()]
+    if institutes:
+        stmt = stmt.where(Technology.institute_id.in_(institutes))
+    if query.trl_min:
+        stmt = stmt.where(Technology.trl >= query.trl_min)
+    levels = [int(v) for v in query.filters.get("trl", []) if str(v).isdigit()]
+    if levels:
+        stmt = stmt.where(Technology.trl.in_(levels))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = db.session.scalars(stmt.limit(query.per_page).offset((query.page - 1) * query.per_page)).unique().all()
+    if query.filters.get("transfer_mode"):
+        wanted = set(query.filters["transfer_mode"])
+        rows = [row for row in rows if wanted & set(row.transfer_modes or [])]
+    return SearchPage(query=query, results=[(row, None) for row in rows], total=total, fallback=True)
+
+
+def search_catalogue(query: SearchQuery) -> SearchPage:
+    """Run ``query`` on the search engine, or on the database when the engine is unavailable."""
+    try:
+        result = current_search.search(query)
+    except SearchUnavailable:
+        return _database_search(query)
+    rows = _rehydrate([hit.id for hit in result.hits])
+    # In the engine's order; a hit whose row is no longer published (index lagging) is skipped.
+    results = [(rows[hit.id], hit) for hit in result.hits if hit.id in rows]
+    return SearchPage(query=query, results=results, total=result.total,
+                      facets=_labelled_facets(result.facets, query))
+
+
+def suggest_titles(prefix: str, limit: int = 8) -> list[Technology]:
+    """Published technologies whose titles complete ``prefix`` (empty when the engine is unavailable)."""
+    try:
+        suggestions = current_search.suggest(prefix, limit)
+    except SearchUnavailable:
+        return []
+    rows = _rehydrate([s.id for s in suggestions])
+    return [rows[s.id] for s in suggestions if s.id in rows]
+
+
+def technology_public_dict(technology: Technology, hit: Hit | None = None) -> dict[str, Any]:
+    """A technology for the JSON API: public fields only (the confidential part never leaves through the API)."""
+    from marketplace.catalogue.urls import technology_url
+
+    data = {
+        "code": technology.code,
+        "title": technology.title,
+        "title_en": technology.title_en,
+        "summary": technology.summary,
+        "institute": technology.institute.display_name,
+        "sectors": [sector.slug for sector in technology.sectors],
+        "priority": technology.is_priority,
+        "trl": technology.trl,
+        "transfer_modes": list(technology.transfer_modes or []),
+        "price_negotiable": technology.price_negotiable,
+        "price_min": technology.price_min,
+        "price_max": technology.price_max,
+        "published_at": technology.published_at.isoformat() if technology.published_at else None,
+        "url": technology_url(technology, _external=True),
+    }
+    if hit is not None:
+        data.update(score=hit.score, title_html=hit.title_html, snippet_html=hit.snippet_html)
+    return data
+

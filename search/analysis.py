@@ -1,0 +1,227 @@
+"""Query analysis, highlighting and the business re-rank shared by every backend, so relevance is the same on all.
+
+Pure functions; no Flask, no engine.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from matching.text import STOP_WORDS, fold_diacritics, normalize
+
+#: Field weights: title > keywords > summary > description; English texts searchable too.
+FIELD_BOOSTS = {
+    "title": 5.0,
+    "title_en": 3.5,
+    "keywords": 3.0,
+    "summary": 1.6,
+    "description": 1.0,
+    "description_en": 0.8,
+}
+#: An accented word matching with its accents weighs this much more than the same word matched only when folded
+#: ("cảng" typed: "cảng" before "càng").
+EXACT_BOOST = 1.6
+#: Weight of a typo-tolerant (edit distance 1) match, and of the last word's prefix match, relative to a full match.
+FUZZY_WEIGHT = 0.35
+PREFIX_WEIGHT = 0.6
+#: Only words at least this long get typo tolerance; shorter ones have too many neighbours.
+FUZZY_MIN_LENGTH = 5
+#: A query's words beyond this are ignored (a 2,000-character query is still answered, quickly).
+MAX_QUERY_TERMS = 24
+#: Weight of two adjacent query words found next to each other (phrases such as "nhận dạng").
+PHRASE_BOOST = 2.0
+
+SYNONYMS_FILE = Path(__file__).with_name("synonyms.txt")
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Term:
+    exact: str  # normalised, accents kept
+    folded: str  # accents removed, đ → d
+    prefix: bool = False  # the last word while typing: also matches words that start with it
+    fuzzy: bool = False  # long enough for one-typo tolerance
+
+    @property
+    def accented(self) -> bool:
+        return self.exact != self.folded
+
+
+@dataclass
+class AnalyzedQuery:
+    terms: list[Term] = field(default_factory=list)
+    # Adjacent pairs of folded words, for the phrase boost.
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    # Synonym alternatives: each a list of folded word sequences that may stand for words of the query.
+    alternatives: list[tuple[str, ...]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(normalize(text))
+
+
+@lru_cache(maxsize=4)
+def load_synonyms(path: str = str(SYNONYMS_FILE)) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """Groups of equivalent phrases, each phrase as a tuple of folded words."""
+    groups = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        phrases = []
+        for term in line.split(","):
+            words = tuple(fold_diacritics(word) for word in _words(term.replace("-", " ")))
+            if words and words not in phrases:
+                phrases.append(words)
+        if len(phrases) > 1:
+            groups.append(tuple(phrases))
+    return tuple(groups)
+
+
+def analyze(text: str, synonyms: tuple | None = None, *, prefix_last: bool = True) -> AnalyzedQuery:
+    """Turn what a user typed into terms: normalised and folded words, stop words dropped (unless the query has
+    nothing else), the last word as a prefix, long words typo-tolerant, and synonym alternatives."""
+    words = _words((text or "")[:2000])[:MAX_QUERY_TERMS]
+    meaningful = [word for word in words if word not in STOP_WORDS]
+    words = meaningful or words
+    terms = []
+    for position, word in enumerate(words):
+        folded = fold_diacritics(word)
+        last = position == len(words) - 1
+        terms.append(Term(exact=word, folded=folded, prefix=prefix_last and last and len(folded) >= 2,
+                          fuzzy=len(folded) >= FUZZY_MIN_LENGTH))
+    folded_words = [term.folded for term in terms]
+    pairs = list(zip(folded_words, folded_words[1:], strict=False))
+    alternatives: list[tuple[str, ...]] = []
+    for group in synonyms if synonyms is not None else load_synonyms():
+        for phrase in group:
+            if _contains(folded_words, phrase):
+                alternatives.extend(other for other in group if other != phrase and other not in alternatives)
+    return AnalyzedQuery(terms=terms, pairs=pairs, alternatives=alternatives)
+
+
+def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(words[i:i + n]) == phrase for i in range(len(words) - n + 1))
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by at most one insertion, deletion, substitution or adjacent swap."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    if la > lb:
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1:]
+
+
+# --- Highlighting ------------------------------------------------------------------------------------------------
+
+def _matcher(query: AnalyzedQuery):  # noqa: ANN202
+    exact = {term.folded for term in query.terms}
+    exact |= {phrase[0] for phrase in query.alternatives if len(phrase) == 1}
+    prefixes = [term.folded for term in query.terms if term.prefix]
+    fuzzy = [term.folded for term in query.terms if term.fuzzy]
+
+    def matches(folded_word: str) -> bool:
+        return (folded_word in exact or any(folded_word.startswith(p) for p in prefixes)
+                or (len(folded_word) >= FUZZY_MIN_LENGTH and any(within_one_edit(folded_word, f) for f in fuzzy)))
+
+    return matches
+
+
+def _spans(text: str, query: AnalyzedQuery) -> list[tuple[int, int]]:
+    # Folding NFC text keeps one character per character, so positions in the folded copy hold in the original.
+    folded = fold_diacritics(normalize(text))
+    if len(folded) != len(text):
+        return []
+    matches = _matcher(query)
+    words = list(_WORD.finditer(folded))
+    spans = [(m.start(), m.end()) for m in words if matches(m.group(0))]
+    # Synonyms of several words are marked only where the whole phrase stands.
+    tokens = [m.group(0) for m in words]
+    for phrase in (p for p in query.alternatives if len(p) > 1):
+        n = len(phrase)
+        for i in range(len(tokens) - n + 1):
+            if tuple(tokens[i:i + n]) == phrase:
+                spans.extend((m.start(), m.end()) for m in words[i:i + n])
+    return sorted(set(spans))
+
+
+def _mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
+    end = len(text) if end is None else end
+    out, cursor = [], start
+    for a, b in spans:
+        if a < start or b > end:
+            continue
+        out.append(html.escape(text[cursor:a]))
+        out.append(f"<mark>{html.escape(text[a:b])}</mark>")
+        cursor = b
+    out.append(html.escape(text[cursor:end]))
+    return "".join(out)
+
+
+def highlight(text: str, query: AnalyzedQuery) -> str:
+    """``text`` HTML-escaped, with the words the query matched in ``<mark>``."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", text or "")
+    return _mark(text, _spans(text, query))
+
+
+def snippet(texts: list[str], query: AnalyzedQuery, length: int = 240) -> str:
+    """The passage of ``length`` characters (from the first text that has matches) with the most matched words,
+    HTML-escaped and marked; the start of the first text when nothing matches."""
+    import unicodedata
+
+    texts = [unicodedata.normalize("NFC", t) for t in texts if t]
+    for text in texts:
+        spans = _spans(text, query)
+        if not spans:
+            continue
+        best_start, best_count = 0, -1
+        for a, _ in spans:
+            start = max(0, a - length // 4)
+            count = sum(1 for s, e in spans if s >= start and e <= start + length)
+            if count > best_count:
+                best_start, best_count = start, count
+        if best_start > 0:
+            space = text.rfind(" ", 0, best_start + 1)
+            best_start = space + 1 if space >= 0 and best_start - space < 30 else best_start
+        end = min(len(text), best_start + length)
+        if end < len(text):
+            space = text.rfind(" ", best_start, end)
+            end = space if space > best_start else end
+        body = _mark(text, spans, best_start, end)
+        return ("… " if best_start > 0 else "") + body + (" …" if end < len(text) else "")
+    if not texts:
+        return ""
+    first = texts[0]
+    cut = first[:length].rsplit(" ", 1)[0] if len(first) > length else first
+    return html.escape(cut) + (" …" if len(first) > length else "")
+
+
+# --- Business signals --------------------------------------------------------------------------------------------
+
+def business_factor(priority: bool, trl: int, stale: bool) -> float:
+    """A gentle multiplier of the text score: at most +8 % for a priority sector and high readiness, −10 % when not
+    re-confirmed. A clearly better text match always stays ahead."""
+    factor = 1.0 + (0.04 if priority else 0.0) + 0.04 * (max(1, min(9, trl)) - 1) / 8
+    return factor * (0.9 if stale else 1.0)

@@ -1,0 +1,98 @@
+"""The index follows the database through the outbox, and nothing is lost while the engine is unavailable."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import tantivy
+
+from marketplace.db import commit
+from marketplace.extensions import db
+from marketplace.models import IndexTask, Technology, TechnologyStatus
+from marketplace.searching import current_search
+from search.base import SearchQuery
+
+
+def codes_for(app, text: str) -> list[str]:
+    with app.app_context():
+        result = current_search.search(SearchQuery(text=text, per_page=100))
+        ids = [hit.id for hit in result.hits]
+        by_id = dict(db.session.execute(sa.select(Technology.id, Technology.code).where(Technology.id.in_(ids))).all())
+        return [by_id[i] for i in ids]
+
+
+def test_publishing_editing_and_archiving_reach_the_index(app, create_technology):
+    tech = create_technology(title="Hệ thống nhận dạng số container", code="VAST-IOIT-01")
+    assert codes_for(app, "nhan dang container") == ["VAST-IOIT-01"]
+    with app.app_context():
+        db.session.get(Technology, tech.id).title = "Hệ thống đọc biển số xe tải"
+        commit()
+    assert codes_for(app, "nhan dang container") == []
+    assert codes_for(app, "bien so xe") == ["VAST-IOIT-01"]
+    with app.app_context():
+        db.session.get(Technology, tech.id).status = TechnologyStatus.ARCHIVED
+        commit()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(IndexTask)) == 0
+    assert codes_for(app, "bien so xe") == []
+
+
+def test_a_rolled_back_change_leaves_no_task(app, create_technology):
+    tech = create_technology(title="Cảm biến ăn mòn")
+    with app.app_context():
+        db.session.get(Technology, tech.id).title = "Đổi tên nhưng không lưu"
+        db.session.flush()
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(IndexTask)) == 0
+
+
+def test_engine_unavailable_then_back_fifty_edits_are_all_searchable(app, create_technology, runner):
+    techs = [create_technology(title=f"Công nghệ số {n}", code=f"SYNC-{n:02d}") for n in range(50)]
+    # Another process holding the index's writer lock: every write by the app fails as if the engine were down.
+    blocker = tantivy.Index.open(app.config["SEARCH_INDEX_DIR"]).writer(heap_size=15_000_000, num_threads=1)
+    try:
+        with app.app_context():
+            for n, info in enumerate(techs):
+                db.session.get(Technology, info.id).title = f"Thiết bị phao tiêu cảng biển phiên bản {n} mới nhất"
+                commit()  # the edit is saved although the engine refuses it
+            pending = db.session.scalar(sa.select(sa.func.count(sa.distinct(IndexTask.doc_id))))
+            assert pending == 50
+            errors = set(db.session.scalars(sa.select(IndexTask.last_error)))
+            assert all(error and "another process" in error for error in errors)
+        assert codes_for(app, "phao tieu") == []  # searches still answer, with the old texts
+        result = runner.invoke(args=["search", "sync"])
+        assert result.exit_code != 0 and "wait" in result.output
+    finally:
+        blocker.rollback()
+        del blocker
+    result = runner.invoke(args=["search", "sync"])
+    assert result.exit_code == 0, result.output
+    found = codes_for(app, "phao tieu cang bien")
+    assert sorted(found) == sorted(info.code for info in techs)
+    with app.app_context():
+        versions = current_search.indexed_versions(info.id for info in techs)
+        current = dict(db.session.execute(sa.select(Technology.id, Technology.version_id)).all())
+        assert versions == {info.id: current[info.id] for info in techs}
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(IndexTask)) == 0
+
+
+def test_pages_fall_back_to_the_database_when_the_engine_is_unavailable(make_app, create_technology, tmp_path):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("x")
+    app = make_app(SEARCH_INDEX_DIR=str(blocked / "index"))
+    create_technology(title="Hệ thống nhận dạng số container")
+    client = app.test_client()
+    client.post("/language/en", data={"next": "/"})
+    page = client.get("/technologies?q=container").get_data(as_text=True)
+    assert "The search engine is temporarily unavailable" in page
+    assert "Hệ thống nhận dạng số container" in page
+    data = client.get("/api/v1/technologies?q=container").get_json()
+    assert data["degraded"] is True and data["hits"][0]["title"] == "Hệ thống nhận dạng số container"
+
+
+def test_reindex_rebuilds_from_the_database(app, create_technology, runner):
+    create_technology(title="Máy sấy nông sản năng lượng mặt trời", code="DRY-01")
+    with app.app_context():
+        current_search.drop_index()
+    assert runner.invoke(args=["search", "reindex"]).exit_code == 0
+    assert codes_for(app, "may say") == ["DRY-01"]
+    result = runner.invoke(args=["search", "query", "may say nong san", "--json"])
+    assert '"code": "DRY-01"' in result.output
