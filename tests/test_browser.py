@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser import chromium_page, live_server, require_chromium
@@ -121,4 +123,28 @@ def test_researcher_lists_staff_publishes_visitor_finds_it(server, create_user):
         page.get_by_role("link", name="Cảm biến ăn mòn cho kết cấu thép cảng biển").click()
         assert page.get_by_role("heading", name="Cảm biến ăn mòn cho kết cấu thép cảng biển").is_visible()
         assert "Lĩnh vực ưu tiên" in page.content()
+        assert problems == []
+
+
+def test_visitor_finds_a_technology_typing_without_accents(server, create_technology):
+    create_technology(title="Hệ thống nhận dạng số container", code="VAST-IOIT-01", sectors=("cang-bien", "logistics"),
+                      summary="Camera đọc số container tại cổng cảng.", keywords=["container", "AI"])
+    create_technology(title="Máy sấy nông sản bằng năng lượng mặt trời", code="VAST-IES-02", sectors=("nong-nghiep",))
+    with chromium_page() as (page, problems):
+        page.goto(server + "/")
+        box = page.locator("#nav-search")
+        box.fill("nhan dang container")
+        box.press("Enter")
+        page.wait_for_url(re.compile(r"/technologies\?q=nhan\+dang\+container$"))
+        results = page.get_by_role("region", name="Kết quả")
+        assert results.get_by_role("link", name="Hệ thống nhận dạng số container").is_visible()
+        assert "Máy sấy" not in results.inner_text()
+        marks = results.locator("mark").all_inner_texts()
+        assert {"nhận", "dạng", "container"} <= set(marks)
+        filters = page.get_by_role("complementary", name="Bộ lọc")
+        assert filters.get_by_label("Cảng biển ★ (1)").is_visible()
+        # A facet narrows the results and stays in the (shareable) address.
+        filters.get_by_label("Logistics ★ (1)").check()
+        page.wait_for_url(re.compile(r"sector=logistics"))
+        assert results.get_by_role("link", name="Hệ thống nhận dạng số container").is_visible()
         assert problems == []

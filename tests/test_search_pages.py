@@ -1,0 +1,76 @@
+"""The catalogue search page and API: facets, sorting, shareable state, bad input, no confidential data."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def catalogue(create_technology):
+    create_technology(title="Hệ thống nhận dạng số container", code="IOIT-01", sectors=("cang-bien", "logistics"),
+                      trl=8, keywords=["container"], confidential_details="Mã nguồn mô-đun nhận dạng")
+    create_technology(title="Kho lạnh giám sát IoT cho container lạnh", code="IOIT-02", sectors=("logistics",), trl=6,
+                      transfer_modes=["turnkey"])
+    create_technology(title="Chế phẩm vi sinh xử lý nước thải thủy sản", code="IET-01", sectors=("thuy-san",), trl=7)
+
+
+def test_api_returns_ranked_hits_with_facets_and_no_confidential_part(client, catalogue):
+    data = client.get("/api/v1/technologies?q=container").get_json()
+    assert [hit["code"] for hit in data["hits"]] == ["IOIT-01", "IOIT-02"]
+    assert data["total"] == 2 and data["degraded"] is False
+    assert "<mark>container</mark>" in data["hits"][0]["title_html"]
+    assert {f["value"]: f["count"] for f in data["facets"]["sector"]} == {"logistics": 2, "cang-bien": 1}
+    assert all("confidential" not in key for hit in data["hits"] for key in hit)
+    assert "Mã nguồn" not in str(data)
+
+
+def test_facets_and_within_or_across_and(client, catalogue):
+    def codes(query: str) -> list[str]:
+        return sorted(hit["code"] for hit in client.get("/api/v1/technologies?" + query).get_json()["hits"])
+
+    assert codes("sector=cang-bien&sector=thuy-san") == ["IET-01", "IOIT-01"]  # OR within a facet
+    assert codes("sector=logistics&transfer_mode=turnkey") == ["IOIT-02"]  # AND across facets
+    assert codes("trl_min=7") == ["IET-01", "IOIT-01"]
+    data = client.get("/api/v1/technologies?sector=thuy-san").get_json()
+    # A facet's own filter does not hide its other values.
+    assert {f["value"] for f in data["facets"]["sector"]} == {"cang-bien", "logistics", "thuy-san"}
+
+
+def test_page_state_is_in_the_url_and_sorting_works(client, catalogue):
+    page = client.get("/technologies?q=container&sector=logistics&sort=readiness").get_data(as_text=True)
+    assert page.index("Hệ thống nhận dạng số") < page.index("Kho lạnh giám sát")
+    assert 'name="sector" value="logistics"' in page and 'value="readiness" selected' in page
+
+
+@pytest.mark.parametrize("query", [
+    "", " ", "x" * 2000, '" * ( ) : - OR AND NEAR', "<script>alert(1)</script>", "container 🚢🚢", "контейнер 集装箱",
+    "title:container", "container AND", "((((", "-container", "q=1&page=99999",
+])
+def test_bad_input_never_fails(client, catalogue, query):
+    response = client.get("/technologies", query_string={"q": query})
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+    data = client.get("/api/v1/technologies", query_string={"q": query}).get_json()
+    assert isinstance(data["hits"], list)
+
+
+def test_out_of_range_pages_and_unknown_facet_values(client, catalogue):
+    data = client.get("/api/v1/technologies?q=container&page=999").get_json()
+    assert data["hits"] == [] and data["total"] == 2
+    for query in ("sector=no-such-sector", "institute=abc", "trl=99", "transfer_mode=teleport", "page=-3",
+                  "sort=bogus", "trl_min=50"):
+        assert client.get("/api/v1/technologies?" + query).status_code == 200
+        assert client.get("/technologies?" + query).status_code == 200
+    assert client.get("/api/v1/technologies?sector=no-such-sector").get_json()["total"] == 0
+
+
+def test_empty_result_page_helps(client, catalogue):
+    client.post("/language/en", data={"next": "/"})
+    page = client.get("/technologies?q=xyzzy&sector=logistics").get_data(as_text=True)
+    assert "No technology matches this search." in page and "Search again without the filters" in page
+
+
+def test_suggestions(client, catalogue):
+    titles = [s["title"] for s in client.get("/api/v1/suggest?q=he thong nhan").get_json()["suggestions"]]
+    assert titles == ["Hệ thống nhận dạng số container"]
+    assert client.get("/api/v1/suggest?q=a").get_json()["suggestions"] == []
