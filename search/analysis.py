@@ -32,6 +32,8 @@ PREFIX_WEIGHT = 0.6
 FUZZY_MIN_LENGTH = 5
 #: A query's words beyond this are ignored (a 2,000-character query is still answered, quickly).
 MAX_QUERY_TERMS = 24
+#: Words longer than this get no prefix or typo tolerance.
+MAX_WORD_LENGTH = 40
 #: Weight of two adjacent query words found next to each other (phrases such as "nhận dạng").
 PHRASE_BOOST = 2.0
 
@@ -96,8 +98,10 @@ def analyze(text: str, synonyms: tuple | None = None, *, prefix_last: bool = Tru
     for position, word in enumerate(words):
         folded = fold_diacritics(word)
         last = position == len(words) - 1
-        terms.append(Term(exact=word, folded=folded, prefix=prefix_last and last and len(folded) >= 2,
-                          fuzzy=len(folded) >= FUZZY_MIN_LENGTH))
+        # A "word" longer than any real one (pasted junk) gets no prefix or typo variants: they would be slow.
+        plausible = len(folded) <= MAX_WORD_LENGTH
+        terms.append(Term(exact=word, folded=folded, prefix=prefix_last and last and 2 <= len(folded) and plausible,
+                          fuzzy=FUZZY_MIN_LENGTH <= len(folded) and plausible))
     folded_words = [term.folded for term in terms]
     pairs = list(zip(folded_words, folded_words[1:], strict=False))
     alternatives: list[tuple[str, ...]] = []

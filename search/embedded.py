@@ -263,7 +263,8 @@ class EmbeddedBackend(SearchBackend):
     def _filter_query(self, facet: str, values: list[str]) -> tantivy.Query | None:
         field = FACET_FIELDS[facet]
         if field in ("institute_id", "trl"):
-            numbers = [int(v) for v in values if str(v).lstrip("-").isdigit()]
+            # Values that are not numbers of a sensible size match nothing (and never reach the engine).
+            numbers = [int(v) for v in values if str(v).isdigit() and len(str(v)) <= 12]
             return tantivy.Query.term_set_query(self.schema, field, numbers) if numbers else tantivy.Query.empty_query()
         return tantivy.Query.term_set_query(self.schema, field, [str(v) for v in values])
 
