@@ -74,3 +74,15 @@ def test_suggestions(client, catalogue):
     titles = [s["title"] for s in client.get("/api/v1/suggest?q=he thong nhan").get_json()["suggestions"]]
     assert titles == ["Hệ thống nhận dạng số container"]
     assert client.get("/api/v1/suggest?q=a").get_json()["suggestions"] == []
+
+
+def test_empty_result_offers_a_close_spelling(client, catalogue):
+    from marketplace.searching import service
+
+    service._VOCABULARY["built"] = 0.0  # the vocabulary of this test's catalogue
+    client.post("/language/en", data={"next": "/"})
+    page = client.get("/technologies?q=xzontainerq").get_data(as_text=True)
+    assert 'id="did-you-mean">containerq' not in page
+    page = client.get("/technologies?q=contaaainer").get_data(as_text=True)
+    assert "No technology matches this search." in page
+    assert "Did you mean" in page and 'id="did-you-mean">container</a>' in page

@@ -16,7 +16,7 @@ from marketplace.db import commit
 from marketplace.extensions import db
 from marketplace.models import Technology, TechnologyAttachment, TechnologyStatus
 from marketplace.pagination import paginate
-from marketplace.searching.service import query_from_args, search_catalogue
+from marketplace.searching.service import query_from_args, search_catalogue, spelling_suggestion
 from marketplace.security import csrf_checked_by_form
 
 
@@ -47,8 +47,10 @@ def index():
 
     prev_url = page_url(result.query.page - 1) if result.query.page > 1 else None
     next_url = page_url(result.query.page + 1) if result.query.page < result.pages else None
+    did_you_mean = spelling_suggestion(result.query) if not result.total and result.query.text else None
     return render_template("catalogue/index.html", result=result, query=result.query, prev_url=prev_url,
-                           next_url=next_url, facet_labels=FACET_LABELS, sort_labels=SORT_LABELS)
+                           next_url=next_url, facet_labels=FACET_LABELS, sort_labels=SORT_LABELS,
+                           did_you_mean=did_you_mean)
 
 
 @bp.route("/technologies/<code>/<slug>")

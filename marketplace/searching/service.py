@@ -19,7 +19,7 @@ from marketplace.i18n import select_locale
 from marketplace.i18n_labels import TRANSFER_MODE_LABELS, TRL_LABELS
 from marketplace.models import Organization, Sector, Technology, TechnologyStatus, TransferMode
 from marketplace.searching.extension import current_search
-from matching.text import normalize
+from matching.text import folded_tokens, normalize
 from search.base import FACETS, SORTS, Hit, SearchQuery, SearchUnavailable
 
 PER_PAGE = 20
@@ -145,6 +145,51 @@ def search_catalogue(query: SearchQuery) -> SearchPage:
     results = [(rows[hit.id], hit) for hit in result.hits if hit.id in rows]
     return SearchPage(query=query, results=results, total=result.total,
                       facets=_labelled_facets(result.facets, query))
+
+
+_VOCABULARY: dict[str, object] = {"built": 0.0, "words": frozenset()}
+VOCABULARY_TTL = 600.0
+
+
+def _vocabulary() -> frozenset[str]:
+    """The folded words of published titles and keywords (rebuilt every ten minutes, only when needed)."""
+    import time
+
+    if time.monotonic() - float(_VOCABULARY["built"]) > VOCABULARY_TTL:  # type: ignore[arg-type]
+        words: set[str] = set()
+        rows = db.session.execute(sa.select(Technology.title, Technology.title_en, Technology.keywords)
+                                  .where(Technology.status == TechnologyStatus.PUBLISHED))
+        for title, title_en, keywords in rows:
+            words.update(folded_tokens(" ".join([title or "", title_en or "", " ".join(keywords or [])])))
+        _VOCABULARY.update(built=time.monotonic(), words=frozenset(w for w in words if len(w) >= 3))
+    return _VOCABULARY["words"]  # type: ignore[return-value]
+
+
+def spelling_suggestion(query: SearchQuery) -> str | None:
+    """For a search that found nothing: the query with each unknown word replaced by the closest catalogue word, if
+    that finds something ("Did you mean …?")."""
+    import difflib
+
+    words = folded_tokens(query.text)
+    vocabulary = _vocabulary()
+    if not words or not vocabulary:
+        return None
+    corrected, changed = [], False
+    for word in words:
+        if word in vocabulary or len(word) < 3:
+            corrected.append(word)
+            continue
+        close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.75)
+        corrected.append(close[0] if close else word)
+        changed = changed or bool(close)
+    if not changed:
+        return None
+    text = " ".join(corrected)
+    try:
+        found = current_search.search(SearchQuery(text=text, per_page=1)).total
+    except SearchUnavailable:
+        return None
+    return text if found else None
 
 
 def suggest_titles(prefix: str, limit: int = 8) -> list[Technology]:
