@@ -33,8 +33,14 @@ STOP_WORDS = frozenset(
 )
 
 
+# A syllable whose tone can move ends in a, e or y carrying a tone mark; any other word is left as it is (fast path).
+_TONED_ENDINGS = frozenset("àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ")
+
+
 def _place_tone(word: str) -> str:
     """Put the tone of a syllable ending in oa/oe/uy on its first vowel (the placement most official texts use)."""
+    if word[-1] not in _TONED_ENDINGS:
+        return word
     decomposed = unicodedata.normalize("NFD", word)
     bases = [ch for ch in decomposed if not unicodedata.combining(ch)]
     base = "".join(bases).lower()

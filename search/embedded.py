@@ -44,10 +44,10 @@ from search.base import (
 TEXT_FIELDS = tuple(FIELD_BOOSTS)
 #: facet name -> index field
 FACET_FIELDS = {"sector": "sector", "institute": "institute_id", "trl": "trl", "transfer_mode": "transfer_mode"}
-#: How many top hits the business re-rank looks at; pages beyond keep the text order.
-RERANK_WINDOW = 200
+#: The lowest business_factor (an out-of-date listing); dividing by it keeps the engine's multiplier ≥ 1.
+BUSINESS_FLOOR = 0.9
 WRITER_HEAP = 32_000_000
-SCHEMA_VERSION = "technologies-v3"
+SCHEMA_VERSION = "technologies-v4"
 
 
 def _schema() -> tantivy.Schema:
@@ -62,12 +62,19 @@ def _schema() -> tantivy.Schema:
     builder.add_integer_field("institute_id", indexed=True, fast=True)
     builder.add_integer_field("trl", indexed=True, fast=True)
     builder.add_integer_field("priority", fast=True)
+    builder.add_float_field("weight", fast=True)
     builder.add_integer_field("stale", indexed=True, fast=True)
     builder.add_integer_field("published", indexed=True, fast=True)
     builder.add_text_field("title_sort", tokenizer_name="raw", fast=True)
     # The original texts, for highlighting; not searched.
     builder.add_bytes_field("payload", stored=True)
     return builder.build()
+
+
+def _weight(doc: IndexDoc) -> float:
+    """The engine multiplies a score by log2(2 + weight); this weight makes that multiplier business_factor / 0.9
+    (≥ 1, as the engine requires), which ranks exactly as business_factor does."""
+    return 2 ** (business_factor(doc.priority, doc.trl, doc.stale) / BUSINESS_FLOOR) - 2
 
 
 def _texts(doc: IndexDoc) -> dict[str, str]:
@@ -169,6 +176,7 @@ class EmbeddedBackend(SearchBackend):
         document.add_integer("institute_id", doc.institute_id)
         document.add_integer("trl", doc.trl)
         document.add_integer("priority", int(doc.priority))
+        document.add_float("weight", _weight(doc))
         document.add_integer("stale", int(doc.stale))
         document.add_integer("published", int(doc.published_at.timestamp()) if doc.published_at else 0)
         document.add_text("title_sort", fold_diacritics(normalize(doc.title or "")))
@@ -251,12 +259,13 @@ class EmbeddedBackend(SearchBackend):
                                    FIELD_BOOSTS[name] * boost) for name in fields]
         return Q.disjunction_max_query(parts, 0.1)
 
-    def _text_query(self, analyzed: AnalyzedQuery) -> tantivy.Query:
+    def _text_query(self, analyzed: AnalyzedQuery, scoring: bool = True) -> tantivy.Query:
         Q, Should = tantivy.Query, tantivy.Occur.Should
         if analyzed.empty:
             return Q.all_query()
         clauses = [(Should, self._term_clause(term)) for term in analyzed.terms]
-        clauses += [(Should, self._phrase(pair, PHRASE_BOOST / 2)) for pair in analyzed.pairs]
+        if scoring:
+            clauses += [(Should, self._phrase(pair, PHRASE_BOOST / 2)) for pair in analyzed.pairs]
         clauses += [(Should, self._phrase(alternative, 1.0)) for alternative in analyzed.alternatives]
         return Q.boolean_query(clauses)
 
@@ -281,11 +290,21 @@ class EmbeddedBackend(SearchBackend):
         return tantivy.Query.boolean_query(clauses) if len(clauses) > 1 else text_query
 
     def _facets(self, searcher: tantivy.Searcher, text_query: tantivy.Query, query: SearchQuery) -> dict:
+        """Counts per facet value. A facet with chosen values is counted without its own filter (so its other
+        values stay visible); all the others share one aggregation over the fully filtered results."""
+        def spec(facets: Iterable[str]) -> dict:
+            return {facet: {"terms": {"field": FACET_FIELDS[facet], "size": 100}} for facet in facets}
+
+        filtered = [facet for facet in FACETS if query.filters.get(facet)]
+        plain = [facet for facet in FACETS if facet not in filtered]
+        results: dict = {}
+        if plain:
+            results.update(searcher.aggregate(self._combined(text_query, query), spec(plain)))
+        for facet in filtered:
+            results.update(searcher.aggregate(self._combined(text_query, query, skip=facet), spec([facet])))
         facets = {}
         for facet in FACETS:
-            spec = {"counts": {"terms": {"field": FACET_FIELDS[facet], "size": 100}}}
-            result = searcher.aggregate(self._combined(text_query, query, skip=facet), spec)
-            buckets = result.get("counts", {}).get("buckets", [])
+            buckets = results.get(facet, {}).get("buckets", [])
             counts = [FacetCount(str(bucket["key"]).removesuffix(".0") if isinstance(bucket["key"], float)
                                  else str(bucket["key"]), int(bucket["doc_count"])) for bucket in buckets]
             facets[facet] = sorted(counts, key=lambda c: (-c.count, c.value))
@@ -301,13 +320,18 @@ class EmbeddedBackend(SearchBackend):
             offset = (page - 1) * per_page
             sort = query.sort if not analyzed.empty or query.sort != "relevance" else "newest"
             if sort == "relevance":
-                ranked = self._reranked(searcher, combined, offset + per_page)
-                total = searcher.search(combined, limit=1, count=True).count
-                page_hits = ranked[offset:offset + per_page]
+                # The business signals multiply the score inside the engine (see WEIGHT_FIELD); one search gives
+                # the page and the count.
+                result = searcher.search(combined, limit=per_page, offset=offset, count=True,
+                                         weight_by_field="weight")
+                total = result.count
+                page_hits = [(score, searcher.doc(address)) for score, address in result.hits]
             else:
                 total, page_hits = self._sorted_page(searcher, combined, sort, offset, per_page)
             hits = [self._hit(doc, score, analyzed) for score, doc in page_hits]
-            return SearchResult(hits=hits, total=total, facets=self._facets(searcher, text_query, query))
+            # Facets need only which documents match: the phrase clauses, which only change scores, are left out.
+            matching = self._text_query(analyzed, scoring=False)
+            return SearchResult(hits=hits, total=total, facets=self._facets(searcher, matching, query))
         except ValueError as exc:
             raise SearchUnavailable(str(exc)) from exc
 
@@ -327,19 +351,6 @@ class EmbeddedBackend(SearchBackend):
                 hits += [(0.0, searcher.doc(address)) for _key, address in result.hits]
             offset = max(0, offset - count)
         return sum(counts), hits
-
-    def _reranked(self, searcher: tantivy.Searcher, query: tantivy.Query, needed: int) -> list:
-        window = max(RERANK_WINDOW, needed)
-        result = searcher.search(query, limit=window, count=False)
-        scored = []
-        for score, address in result.hits:
-            doc = searcher.doc(address)
-            factor = business_factor(bool(doc["priority"][0]) if doc.get_first("priority") is not None else False,
-                                     doc.get_first("trl") or 1, bool(doc.get_first("stale")))
-            scored.append((score * factor, doc))
-        if needed <= RERANK_WINDOW:
-            scored.sort(key=lambda item: item[0], reverse=True)
-        return scored
 
     def _hit(self, doc: tantivy.Document, score: float, analyzed: AnalyzedQuery) -> Hit:
         payload = json.loads(bytes(doc["payload"][0]).decode("utf-8"))

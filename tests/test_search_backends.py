@@ -389,6 +389,19 @@ def test_business_signals_never_beat_a_clearly_better_text_match(catalogue: Sear
     assert ids(catalogue, "robot hàn tự động")[0] == 18
 
 
+def test_business_signals_order_equal_text_matches(backend: SearchBackend) -> None:
+    # Same text: priority sector and readiness lift a listing, being out of date lowers it.
+    text = {"summary": "Thiết bị quan trắc chất lượng nước"}
+    backend.index([
+        tech(1, "Phao quan trắc nước biển", trl=5, **text),
+        tech(2, "Phao quan trắc nước biển", trl=5, priority=True, **text),
+        tech(3, "Phao quan trắc nước biển", trl=9, priority=True, **text),
+        tech(4, "Phao quan trắc nước biển", trl=9, priority=True, stale=True, **text),
+    ])
+    backend.refresh()
+    assert ids(backend, "phao quan trac") == [3, 2, 1, 4]
+
+
 def test_pagination(catalogue: SearchBackend) -> None:
     seen: list[int] = []
     for page in range(1, 5):

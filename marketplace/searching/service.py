@@ -149,16 +149,19 @@ def search_catalogue(query: SearchQuery) -> SearchPage:
 
 _VOCABULARY: dict[str, object] = {"built": 0.0, "words": frozenset()}
 VOCABULARY_TTL = 600.0
+VOCABULARY_ROWS = 20_000
 
 
 def _vocabulary() -> frozenset[str]:
-    """The folded words of published titles and keywords (rebuilt every ten minutes, only when needed)."""
+    """The folded words of published titles and keywords (rebuilt every ten minutes, only when needed; from the most
+    recent ``VOCABULARY_ROWS`` listings, so that the first search with no result never waits long)."""
     import time
 
     if time.monotonic() - float(_VOCABULARY["built"]) > VOCABULARY_TTL:  # type: ignore[arg-type]
         words: set[str] = set()
         rows = db.session.execute(sa.select(Technology.title, Technology.title_en, Technology.keywords)
-                                  .where(Technology.status == TechnologyStatus.PUBLISHED))
+                                  .where(Technology.status == TechnologyStatus.PUBLISHED)
+                                  .order_by(Technology.published_at.desc()).limit(VOCABULARY_ROWS))
         for title, title_en, keywords in rows:
             words.update(folded_tokens(" ".join([title or "", title_en or "", " ".join(keywords or [])])))
         _VOCABULARY.update(built=time.monotonic(), words=frozenset(w for w in words if len(w) >= 3))
