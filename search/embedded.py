@@ -243,14 +243,14 @@ class EmbeddedBackend(SearchBackend):
             if term.prefix and name in ("title", "title_en", "keywords", "summary"):
                 prefix = Q.fuzzy_term_query(self.schema, field, term.folded, 0, True, True)
                 parts.append(Q.boost_query(prefix, boost * PREFIX_WEIGHT))
-            if term.fuzzy:
+            if term.fuzzy and name in ("title", "title_en", "keywords", "summary"):
                 typo = Q.fuzzy_term_query(self.schema, field, term.folded, 1, True, False)
                 parts.append(Q.boost_query(typo, boost * FUZZY_WEIGHT))
         return Q.disjunction_max_query(parts, 0.1)
 
-    def _phrase(self, words: tuple[str, ...] | list[str], boost: float) -> tantivy.Query:
+    def _phrase(self, words: tuple[str, ...] | list[str], boost: float, fields: tuple[str, ...] = (
+            "title", "title_en", "keywords", "summary", "description")) -> tantivy.Query:
         Q = tantivy.Query
-        fields = ("title", "title_en", "keywords", "summary", "description")
         if len(words) == 1:
             parts = [Q.boost_query(Q.term_query(self.schema, f"{name}_folded", words[0]), FIELD_BOOSTS[name] * boost)
                      for name in fields]
@@ -265,7 +265,9 @@ class EmbeddedBackend(SearchBackend):
             return Q.all_query()
         clauses = [(Should, self._term_clause(term)) for term in analyzed.terms]
         if scoring:
-            clauses += [(Should, self._phrase(pair, PHRASE_BOOST / 2)) for pair in analyzed.pairs]
+            # Adjacent words together weigh more where it matters most; the description is left out (cost).
+            clauses += [(Should, self._phrase(pair, PHRASE_BOOST / 2, ("title", "title_en", "keywords", "summary")))
+                        for pair in analyzed.pairs]
         clauses += [(Should, self._phrase(alternative, 1.0)) for alternative in analyzed.alternatives]
         return Q.boolean_query(clauses)
 

@@ -70,7 +70,11 @@ def _rehydrate(ids: list[int]) -> dict[int, Technology]:
         return {}
     rows = db.session.scalars(
         sa.select(Technology).where(Technology.id.in_(ids), Technology.status == TechnologyStatus.PUBLISHED)
-        .options(so.selectinload(Technology.sectors), so.joinedload(Technology.institute))
+        .options(so.selectinload(Technology.sectors), so.joinedload(Technology.institute),
+                 # Result lists show titles and summaries: the long texts stay in the database.
+                 so.defer(Technology.description), so.defer(Technology.description_en),
+                 so.defer(Technology.confidential_details), so.defer(Technology.confidential_price_terms),
+                 so.defer(Technology.applications), so.defer(Technology.ip_status))
     )
     return {row.id: row for row in rows}
 
