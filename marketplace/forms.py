@@ -51,49 +51,35 @@ class StrongPassword:
 _NOT_A_CHOICE = _l("Choose one of the options offered.")
 
 
-class ChoiceSelectField(SelectField):
-    """A select whose invalid-choice messages come from our catalogues."""
+class _ChoiceMessages:
+    """Invalid-choice messages from our catalogues instead of WTForms' English ones."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
         try:
-            super().process_formdata(valuelist)
+            super().process_formdata(valuelist)  # type: ignore[misc]
         except ValueError:
             raise ValueError(_NOT_A_CHOICE) from None
 
     def pre_validate(self, form: Form) -> None:
         try:
-            super().pre_validate(form)
+            super().pre_validate(form)  # type: ignore[misc]
         except ValidationError:
             raise ValidationError(_NOT_A_CHOICE) from None
 
 
-class ChoiceRadioField(RadioField):
+class ChoiceSelectField(_ChoiceMessages, SelectField):
+    """A select whose invalid-choice messages come from our catalogues."""
+
+
+class ChoiceRadioField(_ChoiceMessages, RadioField):
     """Radio buttons whose invalid-choice message comes from our catalogues."""
 
-    def pre_validate(self, form: Form) -> None:
-        try:
-            super().pre_validate(form)
-        except ValidationError:
-            raise ValidationError(_NOT_A_CHOICE) from None
 
-
-class MultiCheckboxField(SelectMultipleField):
+class MultiCheckboxField(_ChoiceMessages, SelectMultipleField):
     """Several checkboxes for one multiple choice; invalid-choice messages from our catalogues."""
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_NOT_A_CHOICE) from None
-
-    def pre_validate(self, form: Form) -> None:
-        try:
-            super().pre_validate(form)
-        except ValidationError:
-            raise ValidationError(_NOT_A_CHOICE) from None
 
 
 def split_list(text: str | None) -> list[str]:
