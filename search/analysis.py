@@ -151,10 +151,17 @@ def _matcher(query: AnalyzedQuery):  # noqa: ANN202
     return matches
 
 
-def _spans(text: str, query: AnalyzedQuery) -> list[tuple[int, int]]:
-    # Folding NFC text keeps one character per character, so positions in the folded copy hold in the original.
+def folded_copy(text: str) -> str | None:
+    """The normalised, folded copy of NFC ``text`` used to find matches, or None when it does not keep one character
+    per character (then positions would not hold). Engines may store it at index time to save this work per hit."""
     folded = fold_diacritics(normalize(text))
-    if len(folded) != len(text):
+    return folded if len(folded) == len(text) else None
+
+
+def _spans(text: str, query: AnalyzedQuery, folded: str | None = None) -> list[tuple[int, int]]:
+    # Folding NFC text keeps one character per character, so positions in the folded copy hold in the original.
+    folded = folded if folded is not None and len(folded) == len(text) else folded_copy(text)
+    if folded is None:
         return []
     matches = _matcher(query)
     words = list(_WORD.finditer(folded))
@@ -182,22 +189,31 @@ def _mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | No
     return "".join(out)
 
 
-def highlight(text: str, query: AnalyzedQuery) -> str:
-    """``text`` HTML-escaped, with the words the query matched in ``<mark>``."""
+def highlight(text: str, query: AnalyzedQuery, folded: str | None = None) -> str:
+    """``text`` HTML-escaped, with the words the query matched in ``<mark>``.
+
+    :param folded: the text's :func:`folded_copy`, when the engine stored it.
+    """
     import unicodedata
 
     text = unicodedata.normalize("NFC", text or "")
-    return _mark(text, _spans(text, query))
+    return _mark(text, _spans(text, query, folded))
 
 
-def snippet(texts: list[str], query: AnalyzedQuery, length: int = 240) -> str:
+def snippet(texts: list[str], query: AnalyzedQuery, length: int = 240,
+            folded: list[str | None] | None = None) -> str:
     """The passage of ``length`` characters (from the first text that has matches) with the most matched words,
-    HTML-escaped and marked; the start of the first text when nothing matches."""
+    HTML-escaped and marked; the start of the first text when nothing matches.
+
+    :param folded: the texts' :func:`folded_copy`, when the engine stored them.
+    """
     import unicodedata
 
-    texts = [unicodedata.normalize("NFC", t) for t in texts if t]
-    for text in texts:
-        spans = _spans(text, query)
+    pairs = [(unicodedata.normalize("NFC", t), f) for t, f in zip(texts, folded or [None] * len(texts), strict=False)
+             if t]
+    texts = [t for t, _ in pairs]
+    for text, folded_text in pairs:
+        spans = _spans(text, query, folded_text)
         if not spans:
             continue
         best_start, best_count = 0, -1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -47,7 +48,7 @@ FACET_FIELDS = {"sector": "sector", "institute": "institute_id", "trl": "trl", "
 #: The lowest business_factor (an out-of-date listing); dividing by it keeps the engine's multiplier ≥ 1.
 BUSINESS_FLOOR = 0.9
 WRITER_HEAP = 32_000_000
-SCHEMA_VERSION = "technologies-v4"
+SCHEMA_VERSION = "technologies-v5"
 
 
 def _schema() -> tantivy.Schema:
@@ -165,10 +166,12 @@ class EmbeddedBackend(SearchBackend):
         document = tantivy.Document()
         document.add_integer("id", doc.id)
         document.add_integer("version", doc.version)
+        folded_texts = {}
         for name, text in _texts(doc).items():
             exact = normalize(text)
+            folded_texts[name] = fold_diacritics(exact)
             document.add_text(f"{name}_exact", exact)
-            document.add_text(f"{name}_folded", fold_diacritics(exact))
+            document.add_text(f"{name}_folded", folded_texts[name])
         for sector in doc.sectors:
             document.add_text("sector", sector)
         for mode in doc.transfer_modes:
@@ -179,8 +182,13 @@ class EmbeddedBackend(SearchBackend):
         document.add_float("weight", _weight(doc))
         document.add_integer("stale", int(doc.stale))
         document.add_integer("published", int(doc.published_at.timestamp()) if doc.published_at else 0)
-        document.add_text("title_sort", fold_diacritics(normalize(doc.title or "")))
-        payload = {"title": doc.title, "summary": doc.summary, "description": doc.description}
+        document.add_text("title_sort", folded_texts["title"])
+        texts = {"title": doc.title or "", "summary": doc.summary or "", "description": doc.description or ""}
+        texts = {key: unicodedata.normalize("NFC", value) for key, value in texts.items()}
+        # The folded copies (computed above for the index) are stored so that highlighting a hit does not normalise
+        # its texts again; where folding changed the length, highlighting computes positions itself.
+        payload = {**texts, "folded": {key: folded_texts[key] if len(folded_texts[key]) == len(value) else None
+                                       for key, value in texts.items()}}
         document.add_bytes("payload", json.dumps(payload, ensure_ascii=False).encode("utf-8"))
         return document
 
@@ -356,8 +364,11 @@ class EmbeddedBackend(SearchBackend):
 
     def _hit(self, doc: tantivy.Document, score: float, analyzed: AnalyzedQuery) -> Hit:
         payload = json.loads(bytes(doc["payload"][0]).decode("utf-8"))
-        return Hit(id=doc["id"][0], score=round(float(score), 4), title_html=highlight(payload["title"], analyzed),
-                   snippet_html=snippet([payload["summary"], payload["description"]], analyzed))
+        folded = payload.get("folded") or {}
+        return Hit(id=doc["id"][0], score=round(float(score), 4),
+                   title_html=highlight(payload["title"], analyzed, folded.get("title")),
+                   snippet_html=snippet([payload["summary"], payload["description"]], analyzed,
+                                        folded=[folded.get("summary"), folded.get("description")]))
 
     def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
         analyzed = analyze(prefix, self.synonyms)
