@@ -68,6 +68,8 @@ _OBJECT_RULES: dict[str, Callable[[Any, Any], bool]] = {
     # Content and attachments: the owning researcher, while the listing is not under review or archived.
     "technology.edit": _can_edit_technology,
     "technology.submit": lambda user, t: _ROLE_RULES[RESEARCHER](user) and _is_owner(user, t),
+    # Files go straight onto the listing, so only before it is published (a published listing changes by review).
+    "technology.attach": lambda user, t: _can_edit_technology(user, t) and t.status != TechnologyStatus.PUBLISHED,
     # Archiving and re-confirming: the owner or staff.
     "technology.manage": lambda user, t: _is_owner(user, t) or _ROLE_RULES[STAFF](user),
 }

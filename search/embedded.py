@@ -283,7 +283,7 @@ class EmbeddedBackend(SearchBackend):
         field = FACET_FIELDS[facet]
         if field in ("institute_id", "trl"):
             # Values that are not numbers of a sensible size match nothing (and never reach the engine).
-            numbers = [int(v) for v in values if str(v).isdigit() and len(str(v)) <= 12]
+            numbers = [int(v) for v in values if str(v).isascii() and str(v).isdigit() and len(str(v)) <= 12]
             return tantivy.Query.term_set_query(self.schema, field, numbers) if numbers else tantivy.Query.empty_query()
         return tantivy.Query.term_set_query(self.schema, field, [str(v) for v in values])
 

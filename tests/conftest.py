@@ -166,7 +166,8 @@ def create_technology(app: Flask, create_user):
     """Create a technology (committed) directly in the database and return its plain details.
 
     ``create_technology(owner=researcher_info, status="published", sectors=["cang-bien"], title=..., trl=7)``;
-    without an owner, one researcher is created and shared by the calls of the test.
+    without an owner, one researcher is created and shared by the calls of the test; ``imported=True`` leaves the
+    listing without an owner, as the Academy's list import does (its institute is the owner's).
     """
     from marketplace.models import Sector, Technology, TechnologyStatus, User
     from marketplace.models.base import utcnow
@@ -175,7 +176,8 @@ def create_technology(app: Flask, create_user):
     state: dict[str, object] = {"n": 0, "owner": None}
 
     def create(*, owner: UserInfo | None = None, status: str = "published", sectors: tuple[str, ...] = ("cang-bien",),
-               title: str | None = None, code: str | None = None, trl: int = 7, **fields: object) -> TechnologyInfo:
+               title: str | None = None, code: str | None = None, trl: int = 7, imported: bool = False,
+               **fields: object) -> TechnologyInfo:
         state["n"] += 1
         if owner is None:
             state["owner"] = state["owner"] or create_user("researcher", email="owner@test.example")
@@ -187,7 +189,8 @@ def create_technology(app: Flask, create_user):
                 code=code or f"TEST-{state['n']:03d}", title=title, slug=slugify(title), trl=trl,
                 summary=fields.pop("summary", "Tóm tắt công nghệ phục vụ thử nghiệm."),
                 description=fields.pop("description", "Mô tả chi tiết công nghệ phục vụ thử nghiệm."),
-                institute_id=user.organization_id, owner_id=user.id, status=TechnologyStatus(status),
+                institute_id=user.organization_id, owner_id=None if imported else user.id,
+                status=TechnologyStatus(status),
                 transfer_modes=fields.pop("transfer_modes", ["license"]), keywords=fields.pop("keywords", []),
                 **fields,
             )

@@ -368,3 +368,56 @@ def test_imported_listing_without_owner_can_be_confirmed_by_staff(app, create_us
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Organization)) >= 1
         assert db.session.scalar(sa.select(AuditEvent.action).order_by(AuditEvent.id.desc())) == "technology.confirm"
+
+
+def test_published_listing_attachments_change_only_through_review(app, create_user, create_technology):
+    import io
+
+    researcher = create_user("researcher")
+    published = create_technology(owner=researcher)
+    owner = signed_in(app, researcher)
+    response = owner.post(f"/my/technologies/{published.id}/attachments",
+                          data={"file": (io.BytesIO(PNG), "new.png")}, content_type="multipart/form-data")
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(TechnologyAttachment)) == 0
+
+
+def test_unpublished_attachments_are_never_cached_publicly(app, create_user, create_technology):
+    import io
+
+    researcher = create_user("researcher")
+    draft = create_technology(owner=researcher, status="draft")
+    owner = signed_in(app, researcher)
+    owner.post(f"/my/technologies/{draft.id}/attachments", data={"file": (io.BytesIO(PDF), "b.pdf")},
+               content_type="multipart/form-data")
+    with app.app_context():
+        attachment_id = db.session.scalar(sa.select(TechnologyAttachment.id))
+    response = owner.get(f"/technologies/{draft.code}/files/{attachment_id}")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "private, no-store"
+
+
+def test_a_submission_is_decided_once_even_by_two_reviewers(app, create_user):
+    from marketplace.moderation import services as moderation
+
+    researcher, first, second = create_user("researcher"), create_user("staff"), create_user("staff")
+    signed_in(app, researcher).post("/my/technologies/new", data={**LISTING, "save_and_submit": "y"})
+    scores = {"completeness": 4, "clarity": 4, "readiness": 4, "transfer_fit": 4}
+    with app.test_request_context():
+        revision = db.session.scalar(sa.select(TechnologyRevision))
+        moderation.decide(revision, db.session.get(User, first.id), scores, moderation.Decision.PUBLISH, "")
+        db.session.commit()
+        revision.status = RevisionStatus.SUBMITTED  # what the second reviewer's page still showed
+        with pytest.raises(moderation.ModerationError):
+            moderation.decide(revision, db.session.get(User, second.id), scores, moderation.Decision.RETURN,
+                              "Sửa lại")
+        db.session.rollback()
+        decisions = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+            AuditEvent.action.in_(["technology.publish", "technology.return"])))
+        assert decisions == 1
+
+
+def test_listing_codes_must_be_usable_in_addresses(app, create_user):
+    owner = signed_in(app, create_user("researcher"))
+    page = owner.post("/my/technologies/new", data={**LISTING, "code": "ABC/2024?x#y", "save": "y"})
+    assert "Use letters, digits, dots, dashes and underscores only." in page.get_data(as_text=True)

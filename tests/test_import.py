@@ -405,7 +405,7 @@ def test_files_that_are_not_what_they_claim_are_refused(app, name, data, reason)
 # --- All or nothing, upsert by code ----------------------------------------------------------------------------
 
 def test_any_problem_means_nothing_is_written(app, tmp_path, create_technology, runner):
-    existing = create_technology(code="VAST-IMS-001", title="Tên cũ")
+    existing = create_technology(imported=True, code="VAST-IMS-001", title="Tên cũ")
     before = catalogue_state(app)
     organizations = count(app, Organization)
     rows = [make_row("VAST-IMS-001", title="Tên mới"), make_row("NEW-1", institute="Viện Mới Hoàn Toàn"),
@@ -434,20 +434,29 @@ def test_importing_the_same_file_again_changes_nothing(app, tmp_path):
     assert catalogue_state(app) == before  # neither version_id nor updated_at nor confirmed_at moved
 
 
-def test_update_keeps_the_owner_and_publishes(app, tmp_path, create_technology, create_user):
+def test_listings_managed_by_researchers_cannot_be_taken_over(app, tmp_path, create_technology, create_user):
     researcher = create_user("researcher", email="owner@test.example")
-    draft = create_technology(owner=researcher, code="K-1", status="draft", title="Bản nháp")
-    published = create_technology(owner=researcher, code="K-2", title="Tên đã công bố")
+    create_technology(owner=researcher, code="K-1", status="draft", title="Bản nháp")
+    create_technology(owner=researcher, code="K-2", title="Tên đã công bố")
     before = catalogue_state(app)
     rows = [make_row("K-1", title="Bản nháp"), make_row("K-2", title="Tên đã công bố, sửa lại")]
-    plan = import_file(app, write_csv(tmp_path / "l.csv", rows))
-    assert [(e.code, e.action) for e in plan.entries] == [("K-1", UPDATE), ("K-2", UPDATE)]
-    assert "status" in plan.entries[0].changes and "title" not in plan.entries[0].changes
+    path = write_csv(tmp_path / "l.csv", rows)
+    with app.app_context(), force_locale("en"):
+        plan = plan_import(read_table(path.read_bytes(), path.name))
+        assert not plan.ok
+        assert [(p.row, "belongs to a listing managed by a researcher" in str(p.message)) for p in plan.problems] \
+            == [(2, True), (3, True)]
+    assert catalogue_state(app) == before
+
+
+def test_update_of_an_imported_listing_publishes_and_keeps_its_first_publication(app, tmp_path, create_technology):
+    published = create_technology(imported=True, code="K-2", title="Tên đã công bố")
+    before = catalogue_state(app)
+    plan = import_file(app, write_csv(tmp_path / "l.csv", [make_row("K-2", title="Tên đã công bố, sửa lại")]))
+    assert [(e.code, e.action) for e in plan.entries] == [("K-2", UPDATE)]
     with app.app_context():
-        first = db.session.get(Technology, draft.id)
         second = db.session.get(Technology, published.id)
-        assert first.owner_id == researcher.id and second.owner_id == researcher.id
-        assert first.status == TechnologyStatus.PUBLISHED and first.published_at is not None
+        assert second.owner_id is None and second.status == TechnologyStatus.PUBLISHED
         assert second.slug == "ten-da-cong-bo-sua-lai"
         assert second.published_at == before["K-2"][13]  # first publication kept
         assert second.confirmed_at > before["K-2"][14]
@@ -463,7 +472,7 @@ def test_subscribers_hear_only_of_first_publications(app, tmp_path, create_user,
         sector = db.session.scalar(sa.select(Sector).where(Sector.slug == "thuy-san"))
         db.session.add(Subscription(user_id=firm.id, sectors=[sector], keywords=[]))
         commit()
-    create_technology(code="AA-1", sectors=("thuy-san",), title="Đã công bố từ trước")
+    create_technology(imported=True, code="AA-1", sectors=("thuy-san",), title="Đã công bố từ trước")
     rows = [make_row("AA-1", sectors="thuy-san", title="Đã công bố, sửa tên"), make_row("AA-2", sectors="Thủy sản"),
             make_row("AA-3", sectors="cang-bien")]
     path = write_csv(tmp_path / "l.csv", rows)
@@ -475,7 +484,8 @@ def test_subscribers_hear_only_of_first_publications(app, tmp_path, create_user,
 
 
 def test_columns_absent_from_the_file_are_left_as_they_are(app, tmp_path, create_technology):
-    technology = create_technology(code="L-1", price_min=100_000, ip_status="Bằng độc quyền sáng chế số 123")
+    technology = create_technology(imported=True, code="L-1", price_min=100_000,
+                                   ip_status="Bằng độc quyền sáng chế số 123")
     import_file(app, write_csv(tmp_path / "l.csv", [make_row("L-1")]))  # no price or IP column
     with app.app_context():
         again = db.session.get(Technology, technology.id)
@@ -521,12 +531,13 @@ def _varied_catalogue(app, tmp_path, create_technology) -> None:
                  description="- gạch đầu dòng\n- dòng thứ hai"),
     ]
     import_file(app, write_csv(tmp_path / "seed.csv", rows, headers))
-    create_technology(code="Q-1", title="Công nghệ của nhà khoa học", keywords=["IoT", "cảng"],
+    create_technology(imported=True, code="Q-1", title="Công nghệ của nhà khoa học", keywords=["IoT", "cảng"],
                       transfer_modes=["training", "license"], contact_name="TS. Lê Văn C",
                       contact_phone="(0225) 3 123 456", description="Dòng một\r\nDòng hai")
     create_technology(code="Q-2", status="draft", title="Bản nháp không xuất",
                       confidential_details="BÍ MẬT KỸ THUẬT")
-    create_technology(code="Q-3", confidential_details="CHI TIẾT BẢO MẬT", confidential_price_terms="GIÁ BẢO MẬT",
+    create_technology(imported=True, code="Q-3", confidential_details="CHI TIẾT BẢO MẬT",
+                      confidential_price_terms="GIÁ BẢO MẬT",
                       description="'=đã có dấu nháy")
 
 
@@ -590,7 +601,7 @@ def test_export_guards_formulas_and_leaves_out_confidential_parts(app, tmp_path,
 
 def test_staff_upload_preview_confirm_and_the_catalogue_shows_it(app, tmp_path, create_user, create_technology):
     app.config["IMPORT_DIR"] = str(tmp_path / "waiting")
-    create_technology(code="S-2", title="Tên trước khi nhập")
+    create_technology(imported=True, code="S-2", title="Tên trước khi nhập")
     staff = create_user("staff")
     client = english_client(app, staff)
     path = write_xlsx(tmp_path / "Danh mục VAST.xlsx", [make_row("S-1", title="Phao quan trắc nước biển tự động"),
@@ -730,7 +741,7 @@ def test_cancel_deletes_the_uploaded_file(app, tmp_path, create_user):
 
 
 def test_staff_download_the_catalogue_in_the_import_format(app, tmp_path, create_user, create_technology):
-    create_technology(code="Z-1", title="Công nghệ để tải về")
+    create_technology(imported=True, code="Z-1", title="Công nghệ để tải về")
     client = english_client(app, create_user("staff"))
     response = client.get("/catalogue/import/export.xlsx")
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")

@@ -86,3 +86,29 @@ def test_empty_result_offers_a_close_spelling(client, catalogue):
     page = client.get("/technologies?q=contaaainer").get_data(as_text=True)
     assert "No technology matches this search." in page
     assert "Did you mean" in page and 'id="did-you-mean">container</a>' in page
+
+
+@pytest.mark.parametrize("query", ["institute=²", "trl=²", "institute=99999999999999999999", "page=2&endpoint=x",
+                                   "page=2&_anchor=x&_external=1", "page=99999999999999999999", "trl_min=²"])
+def test_odd_parameters_are_ignored_not_500(client, catalogue, query):
+    assert client.get("/technologies?" + query).status_code == 200
+    assert client.get("/api/v1/technologies?" + query).status_code == 200
+
+
+def test_page_links_keep_only_search_parameters(client, create_technology):
+    for n in range(25):
+        create_technology(title=f"Thiết bị {n:02d}", code=f"P-{n:02d}")
+    page = client.get("/technologies?sort=title&trl_min=3&_external=1&endpoint=x").get_data(as_text=True)
+    assert 'href="/technologies?page=2&amp;sort=title&amp;trl_min=3"' in page
+    assert 'name="trl_min" value="3"' in page.split('id="facet-form"')[1]  # the facets keep it too
+
+
+def test_database_fallback_filters_transfer_modes_before_paging(make_app, create_technology, tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    app = make_app(SEARCH_INDEX_DIR=str(blocked / "index"))
+    for n in range(25):
+        create_technology(title=f"Công nghệ {n:02d}", code=f"F-{n:02d}", transfer_modes=["license"])
+    create_technology(title="Công nghệ trọn gói", code="F-99", transfer_modes=["turnkey"])
+    data = app.test_client().get("/api/v1/technologies?transfer_mode=turnkey").get_json()
+    assert data["degraded"] is True and data["total"] == 1 and [h["code"] for h in data["hits"]] == ["F-99"]

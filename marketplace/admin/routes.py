@@ -32,7 +32,7 @@ def users():
         stmt = stmt.where(sa.or_(sa.func.lower(User.full_name).like(pattern), User.email.like(pattern)))
     if form.role.data in {role.value for role in Role}:
         stmt = stmt.where(User.role == Role(form.role.data))
-    page = paginate(stmt, "admin.users")
+    page = paginate(stmt, "admin.users", keep=("q", "role"))
     return render_template("admin/users.html", form=form, page=page, active_form=UserActiveForm(),
                            list_args=_list_args())
 

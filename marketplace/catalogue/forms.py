@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, IntegerField, StringField, SubmitField, TextAreaField, ValidationError
-from wtforms.validators import NumberRange
+from wtforms.validators import NumberRange, Regexp
 
 from marketplace.catalogue.services import FIELD_LABELS
 from marketplace.extensions import db
@@ -39,7 +39,9 @@ def _amount() -> NumberRange:
 
 
 class TechnologyForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[Optional(), max_length(40)],
+    code = StringField(_l("Code"), validators=[Optional(), max_length(40),
+                                               Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", message=_l(
+                                                   "Use letters, digits, dots, dashes and underscores only."))],
                        description=_l("The Academy's identifier, if the technology has one; left empty, a code is "
                                       "given automatically."))
     title = StringField(FIELD_LABELS["title"], validators=[required(), max_length(300)])

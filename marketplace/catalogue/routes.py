@@ -16,7 +16,7 @@ from marketplace.db import commit
 from marketplace.extensions import db
 from marketplace.models import Technology, TechnologyAttachment, TechnologyStatus
 from marketplace.pagination import paginate
-from marketplace.searching.service import query_from_args, search_catalogue, spelling_suggestion
+from marketplace.searching.service import SEARCH_PARAMS, query_from_args, search_catalogue, spelling_suggestion
 from marketplace.security import csrf_checked_by_form
 
 
@@ -39,8 +39,8 @@ def _own_technology(technology_id: int) -> Technology:
 def index():
     """The catalogue and its search: text, facets, sort and page all in the URL, so results can be shared."""
     result = search_catalogue(query_from_args(request.args))
-    args = request.args.to_dict(flat=False)
-    args.pop("page", None)
+    # Only the search's own parameters go back into the page links (never url_for's keywords such as _external).
+    args = {key: values for key, values in request.args.to_dict(flat=False).items() if key in SEARCH_PARAMS}
 
     def page_url(number: int) -> str:
         return url_for("catalogue.index", page=number, **args)
@@ -75,7 +75,8 @@ def detail(code: str, slug: str):
         due=services.confirmation_due(technology),
         action_form=ActionForm(),
         can_edit=can_edit,
-        attachment_form=AttachmentForm() if can_edit else None,
+        can_attach=authz.can(current_user, "technology.attach", technology),
+        attachment_form=AttachmentForm() if authz.can(current_user, "technology.attach", technology) else None,
     )
 
 
@@ -99,9 +100,12 @@ def attachment(code: str, attachment_id: int):
     path = attachments.stored_path(item)
     if not path.is_file():
         abort(404)
-    return send_file(path, mimetype=item.content_type, download_name=item.original_name,
-                     as_attachment=item.content_type == "application/pdf" and request.args.get("download") == "1",
-                     max_age=3600)
+    response = send_file(path, mimetype=item.content_type, download_name=item.original_name,
+                         as_attachment=item.content_type == "application/pdf" and request.args.get("download") == "1")
+    # Files of unpublished listings must never sit in a shared cache.
+    published = technology.status == TechnologyStatus.PUBLISHED
+    response.headers["Cache-Control"] = "public, max-age=3600" if published else "private, no-store"
+    return response
 
 
 @bp.route("/my/technologies")
@@ -218,7 +222,7 @@ def confirm(technology_id: int):
 @csrf_checked_by_form
 def upload(technology_id: int):
     technology = _own_technology(technology_id)
-    authz.ensure("technology.edit", technology)
+    authz.ensure("technology.attach", technology)
     form = AttachmentForm()
     if form.validate_on_submit():
         try:
@@ -245,7 +249,7 @@ def upload(technology_id: int):
 @authz.permission(authz.RESEARCHER)
 def delete_attachment(technology_id: int, attachment_id: int):
     technology = _own_technology(technology_id)
-    authz.ensure("technology.edit", technology)
+    authz.ensure("technology.attach", technology)
     item = db.session.get(TechnologyAttachment, attachment_id)
     if item is None or item.technology_id != technology.id:
         abort(404)

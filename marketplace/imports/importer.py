@@ -222,6 +222,13 @@ def _plan(table: Table, progress: Callable[[int], None] | None) -> ImportPlan:
                     "The code “%(code)s” is also used on row %(row)d.", code=code, row=first_row_of[code])))
             else:
                 first_row_of[code] = number
+            existing = lookups.technologies.get(code)
+            if existing is not None and (existing.owner_id is not None or existing.status in (
+                    TechnologyStatus.DRAFT, TechnologyStatus.SUBMITTED)):
+                # The official list must not take over (or publish unreviewed) a listing a researcher manages.
+                plan.problems.append(Problem(number, table.headers[code_at], _l(
+                    "The code “%(code)s” belongs to a listing managed by a researcher on this site; the import "
+                    "cannot change it. Check the code with the Academy, or archive that listing first.", code=code)))
         if len(plan.problems) == problems_before:
             if institute_key and institute_key not in plan.institutes:
                 plan.new_institutes.setdefault(institute_key, (values["institute"], values.get("institute_short")))

@@ -114,9 +114,19 @@ def decide(revision: TechnologyRevision, reviewer: User, scores: dict[str, int],
     if decision != Decision.PUBLISH and not comment:
         raise ModerationError(_l("Write a comment so that the owner knows what to change or why."))
 
+    now = utcnow()
+    # Claim the submission: of two reviewers deciding at once, only one updates the row.
+    claimed = db.session.execute(
+        sa.update(TechnologyRevision)
+        .where(TechnologyRevision.id == revision.id, TechnologyRevision.status == RevisionStatus.SUBMITTED,
+               TechnologyRevision.decided_at.is_(None))
+        .values(decided_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise ModerationError(_l("This submission has already been decided."))
     technology = revision.technology
     from_state = technology.status
-    now = utcnow()
     revision.scores, revision.score_total = dict(scores), total
     revision.decided_by, revision.decided_at, revision.comment = reviewer, now, comment or None
     first_publication = False

@@ -111,11 +111,22 @@ def published_docs(batch: int = 500) -> Iterator[IndexDoc]:
         yield to_doc(technology)
 
 
+#: How long a request may spend applying index tasks after its commit; a large import leaves the rest to the
+#: next commit or to `flask search sync`.
+DRAIN_BUDGET_SECONDS = 10.0
+
+
 def _drain_after_commit() -> None:
     if not current_app.config["SEARCH_SYNC_ON_REQUEST"]:
         return
+    import time
+
+    deadline = time.monotonic() + DRAIN_BUDGET_SECONDS
     try:
-        drain(limit=200)
+        while time.monotonic() < deadline:
+            done, remaining = drain(limit=500)
+            if not done or not remaining:
+                return
     except SearchUnavailable as exc:
         log.warning("search engine unavailable; index tasks wait for `flask search sync`: %s", exc)
 

@@ -23,6 +23,14 @@ from matching.text import folded_tokens, normalize
 from search.base import FACETS, SORTS, Hit, SearchQuery, SearchUnavailable
 
 PER_PAGE = 20
+#: The request parameters of a search (what links to other pages keep).
+SEARCH_PARAMS = ("q", "sector", "institute", "trl", "transfer_mode", "trl_min", "sort")
+
+
+def small_int(value: object) -> int | None:
+    """``value`` as a small non-negative integer, or None (ASCII digits only: "²".isdigit() is true)."""
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 MAX_PAGE = 500
 #: request parameter -> facet
 FACET_PARAMS = {"sector": "sector", "institute": "institute", "trl": "trl", "transfer_mode": "transfer_mode"}
@@ -82,7 +90,7 @@ def _rehydrate(ids: list[int]) -> dict[int, Technology]:
 def _labelled_facets(raw: dict[str, list], query: SearchQuery) -> dict[str, list[FacetOption]]:
     locale = select_locale()
     sectors = {s.slug: s for s in db.session.scalars(sa.select(Sector))}
-    institute_ids = [int(c.value) for c in raw.get("institute", []) if str(c.value).isdigit()]
+    institute_ids = [n for n in (small_int(c.value) for c in raw.get("institute", [])) if n is not None]
     institutes = {str(o.id): o for o in db.session.scalars(
         sa.select(Organization).where(Organization.id.in_(institute_ids)))} if institute_ids else {}
     modes = {mode.value: mode for mode in TransferMode}
@@ -96,7 +104,7 @@ def _labelled_facets(raw: dict[str, list], query: SearchQuery) -> dict[str, list
                 label, priority = sectors[value].name(locale), sectors[value].is_priority
             elif facet == "institute" and value in institutes:
                 label, priority = institutes[value].display_name, False
-            elif facet == "trl" and value.isdigit() and int(value) in TRL_LABELS:
+            elif facet == "trl" and small_int(value) in TRL_LABELS:
                 label, priority = str(TRL_LABELS[int(value)]), False
             elif facet == "transfer_mode" and value in modes:
                 label, priority = str(TRANSFER_MODE_LABELS[modes[value]]), False
@@ -122,19 +130,21 @@ def _database_search(query: SearchQuery) -> SearchPage:
                                  sa.func.lower(sa.cast(Technology.keywords, sa.String)).like(pattern)))
     if query.filters.get("sector"):
         stmt = stmt.where(Technology.sectors.any(Sector.slug.in_(query.filters["sector"])))
-    institutes = [int(v) for v in query.filters.get("institute", []) if str(v).isdigit()]
+    institutes = [n for n in (small_int(v) for v in query.filters.get("institute", [])) if n is not None]
     if institutes:
         stmt = stmt.where(Technology.institute_id.in_(institutes))
     if query.trl_min:
         stmt = stmt.where(Technology.trl >= query.trl_min)
-    levels = [int(v) for v in query.filters.get("trl", []) if str(v).isdigit()]
+    levels = [n for n in (small_int(v) for v in query.filters.get("trl", [])) if n is not None]
     if levels:
         stmt = stmt.where(Technology.trl.in_(levels))
+    modes = [mode for mode in query.filters.get("transfer_mode", []) if mode in {m.value for m in TransferMode}]
+    if query.filters.get("transfer_mode"):
+        # The JSON list as text holds each mode in quotes, the same on SQLite and PostgreSQL.
+        stmt = stmt.where(sa.or_(*[sa.cast(Technology.transfer_modes, sa.String).like(f'%"{mode}"%')
+                                   for mode in modes]) if modes else sa.false())
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = db.session.scalars(stmt.limit(query.per_page).offset((query.page - 1) * query.per_page)).unique().all()
-    if query.filters.get("transfer_mode"):
-        wanted = set(query.filters["transfer_mode"])
-        rows = [row for row in rows if wanted & set(row.transfer_modes or [])]
     return SearchPage(query=query, results=[(row, None) for row in rows], total=total, fallback=True)
 
 
