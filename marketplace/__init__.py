@@ -68,9 +68,11 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
     from marketplace import cli, imports, subscriptions
     from marketplace.catalogue import cli as catalogue_cli
     from marketplace.demo import cli as demo_cli
+    from marketplace.suggestions import cli as suggestions_cli
 
     cli.init_app(app)
     catalogue_cli.init_app(app)
+    suggestions_cli.init_app(app)
     imports.init_app(app)
     subscriptions.init_app(app)
     demo_cli.init_app(app)

@@ -130,6 +130,19 @@ class Config:
 
     ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL")
     """Elasticsearch cluster URL; setting it selects the Elasticsearch backend."""
+    MATCH_MODEL_PATH = os.environ.get("MATCH_MODEL_PATH", str(INSTANCE_DIR / "match-model.pkl"))
+    """Where ``flask match rebuild`` keeps the fitted TF-IDF model (with its version)."""
+    MATCH_PRIORITY_BOOST = float(os.environ.get("MATCH_PRIORITY_BOOST", "0.15"))
+    """Score × (1 + this) for a technology in one of the city's priority sectors."""
+    MATCH_SHARED_SECTOR_BOOST = float(os.environ.get("MATCH_SHARED_SECTOR_BOOST", "0.20"))
+    """Score × (1 + this) when the need and the technology share a sector."""
+    MATCH_READINESS_FLOOR = float(os.environ.get("MATCH_READINESS_FLOOR", "0.80"))
+    """Readiness factor at TRL 1, rising linearly to 1.0 at TRL 9."""
+    MATCH_MIN_SCORE = float(os.environ.get("MATCH_MIN_SCORE", "0.08"))
+    """Suggestions below this score are not stored."""
+    MATCH_TOP_K = int(os.environ.get("MATCH_TOP_K", "10"))
+    """At most this many suggestions per need."""
+
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND") or ("elasticsearch" if ELASTICSEARCH_URL else "embedded")
     """``embedded`` (a tantivy index in ``SEARCH_INDEX_DIR``, no server) or ``elasticsearch``."""
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))

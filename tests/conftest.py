@@ -60,7 +60,8 @@ def make_app(database_uri: str, tmp_path: Path):
 
     def build(**overrides: object) -> Flask:
         app = _make_app(database_uri, **{"UPLOAD_DIR": str(tmp_path / "uploads"),
-                                         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"), **overrides})
+                                         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+                                         "MATCH_MODEL_PATH": str(tmp_path / "match-model.pkl"), **overrides})
         apps.append(app)
         return app
 

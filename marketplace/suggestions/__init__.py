@@ -1,0 +1,1 @@
+"""Suggested need ↔ technology matches: the app's side of the TF-IDF matcher (``matching.tfidf``)."""
