@@ -96,3 +96,60 @@ def test_reindex_rebuilds_from_the_database(app, create_technology, runner):
     assert codes_for(app, "may say") == ["DRY-01"]
     result = runner.invoke(args=["search", "query", "may say nong san", "--json"])
     assert '"code": "DRY-01"' in result.output
+
+
+def test_drains_run_one_at_a_time(make_app, create_technology):
+    """A second drain waits until the first has written to the engine and committed."""
+    import threading
+
+    from marketplace.searching import indexing
+
+    app = make_app(SEARCH_SYNC_ON_REQUEST=False)
+    tech = create_technology(title="Công nghệ A")
+    order: list[str] = []
+    release = threading.Event()
+
+    class SlowBackend:
+        def __init__(self, backend) -> None:  # noqa: ANN001
+            self.backend = backend
+
+        def index(self, docs) -> None:  # noqa: ANN001
+            docs = list(docs)
+            order.append("first writes")
+            release.wait(10)
+            self.backend.index(docs)
+
+        def delete(self, ids) -> None:  # noqa: ANN001
+            self.backend.delete(ids)
+
+    with app.app_context():
+        db.session.get(Technology, tech.id).title = "Công nghệ A, sửa"
+        commit()
+
+    def first() -> None:
+        with app.app_context():
+            indexing.drain(SlowBackend(current_search._get_current_object()))
+            order.append("first committed")
+
+    def second() -> None:
+        with app.app_context():
+            order.append("second starts")
+            indexing.drain()
+            order.append("second done")
+
+    one = threading.Thread(target=first)
+    one.start()
+    import time
+
+    deadline = time.monotonic() + 10
+    while "first writes" not in order and time.monotonic() < deadline:
+        time.sleep(0.01)
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(0.5)
+    assert "second done" not in order  # waiting for the first drain's lock
+    order.append("released")
+    release.set()
+    one.join(10)
+    two.join(10)
+    assert order.index("released") < order.index("second done") and "first committed" in order

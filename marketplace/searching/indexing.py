@@ -75,8 +75,11 @@ def drain(backend: SearchBackend | None = None, limit: int = 500) -> tuple[int, 
     from marketplace.searching.extension import current_search
 
     backend = backend or current_search
+    db.session.commit()  # start the drain's own transaction with the lock below, not inside an older one
+    _serialize_drains()
     tasks = db.session.scalars(sa.select(IndexTask).order_by(IndexTask.id).limit(limit)).all()
     if not tasks:
+        db.session.rollback()
         return 0, 0
     ids = sorted({task.doc_id for task in tasks})
     technologies = {
@@ -100,6 +103,24 @@ def drain(backend: SearchBackend | None = None, limit: int = 500) -> tuple[int, 
     db.session.commit()
     remaining = db.session.scalar(sa.select(sa.func.count()).select_from(IndexTask)) or 0
     return len(tasks), remaining
+
+
+#: Key of the PostgreSQL advisory lock held by a drain.
+DRAIN_LOCK = 4_242_002
+
+
+def _serialize_drains() -> None:
+    """Let one drain at a time read the database and write to the engine, until its commit.
+
+    Two drains running at once could read a technology at different moments and reach the engine in the other
+    order (a listing archived by the second could be put back by the first, whose delete carries no version).
+    PostgreSQL: an advisory lock for the transaction. SQLite: a first write, which takes the database's write lock.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": DRAIN_LOCK})
+    else:
+        db.session.execute(sa.text("UPDATE index_outbox SET attempts = attempts WHERE id = "
+                                   "(SELECT min(id) FROM index_outbox)"))
 
 
 def published_docs(batch: int = 500) -> Iterator[IndexDoc]:
