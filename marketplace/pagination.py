@@ -30,15 +30,14 @@ class Page:
 MAX_PAGE = 10_000
 
 
-def paginate(stmt: sa.Select, endpoint: str, per_page: int = DEFAULT_PER_PAGE, keep: tuple[str, ...] = (),
-             **url_args: Any) -> Page:
+def paginate(stmt: sa.Select, endpoint: str, per_page: int = DEFAULT_PER_PAGE, keep: tuple[str, ...] = ()) -> Page:
     """Run ``stmt`` for the page named by ``?page=`` and build links that keep the query parameters in ``keep``
     (only those: other keys could be url_for's own, such as ``_external``)."""
     page = request.args.get("page", 1, type=int) or 1
     page = min(max(page, 1), MAX_PAGE)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
-    args = {key: request.args[key] for key in keep if request.args.get(key)} | url_args
+    args = {key: request.args[key] for key in keep if request.args.get(key)}
 
     def link(number: int) -> str:
         return url_for(endpoint, page=number, **args)

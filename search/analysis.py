@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -194,8 +195,6 @@ def highlight(text: str, query: AnalyzedQuery, folded: str | None = None) -> str
 
     :param folded: the text's :func:`folded_copy`, when the engine stored it.
     """
-    import unicodedata
-
     text = unicodedata.normalize("NFC", text or "")
     return _mark(text, _spans(text, query, folded))
 
@@ -207,8 +206,6 @@ def snippet(texts: list[str], query: AnalyzedQuery, length: int = 240,
 
     :param folded: the texts' :func:`folded_copy`, when the engine stored them.
     """
-    import unicodedata
-
     pairs = [(unicodedata.normalize("NFC", t), f) for t, f in zip(texts, folded or [None] * len(texts), strict=False)
              if t]
     texts = [t for t, _ in pairs]

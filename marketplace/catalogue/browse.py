@@ -7,11 +7,11 @@ import sqlalchemy.orm as so
 
 from marketplace.catalogue.services import stale_cutoff
 from marketplace.extensions import db
-from marketplace.models import Sector, Technology, TechnologyStatus, technology_sectors
+from marketplace.models import Technology, TechnologyStatus, technology_sectors
 from matching.text import fold_diacritics
 
 
-def catalogue_query(sort: str = "newest", sector_slug: str | None = None) -> sa.Select:
+def catalogue_query(sort: str = "newest") -> sa.Select:
     """Published technologies, out-of-date ones last, then by ``sort`` (newest, readiness or title)."""
     stale_last = sa.case((sa.func.coalesce(Technology.confirmed_at, Technology.published_at) < stale_cutoff(), 1),
                          else_=0)
@@ -25,8 +25,6 @@ def catalogue_query(sort: str = "newest", sector_slug: str | None = None) -> sa.
         .options(so.selectinload(Technology.sectors), so.joinedload(Technology.institute))
         .order_by(stale_last, *order, Technology.id.desc())
     )
-    if sector_slug:
-        stmt = stmt.where(Technology.sectors.any(Sector.slug == sector_slug))
     return stmt
 
 

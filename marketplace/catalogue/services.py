@@ -31,7 +31,6 @@ from marketplace.models import (
     Technology,
     TechnologyRevision,
     TechnologyStatus,
-    TransferMode,
     User,
 )
 from marketplace.models.base import utcnow
@@ -339,5 +338,3 @@ FIELD_LABELS: dict[str, Any] = {
     "confidential_price_terms": _l("Confidential price terms"),
     "sectors": _l("Sectors"),
 }
-
-TRANSFER_MODES = tuple(TransferMode)

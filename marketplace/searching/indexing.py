@@ -19,6 +19,7 @@ from flask import Flask, current_app
 from marketplace.db import after_commit
 from marketplace.extensions import db
 from marketplace.models import IndexTask, Technology, TechnologyStatus
+from marketplace.models.base import utcnow
 from search.base import IndexDoc, SearchBackend, SearchUnavailable
 
 log = logging.getLogger(__name__)
@@ -32,21 +33,17 @@ def _record_tasks(session: so.Session, flush_context: object) -> None:
         and (obj in session.new or obj in session.deleted or session.is_modified(obj))
     }
     if ids:
-        session.connection().execute(
-            sa.insert(IndexTask.__table__), [{"doc_type": DOC_TYPE, "doc_id": doc_id, "attempts": 0,
-                                              "created_at": _now()} for doc_id in sorted(ids)]
-        )
+        session.connection().execute(sa.insert(IndexTask.__table__), _task_rows(ids))
 
 
-def _now():  # noqa: ANN202
-    from marketplace.models.base import utcnow
-
-    return utcnow()
+def _task_rows(ids: Iterable[int]) -> list[dict]:
+    now = utcnow()
+    return [{"doc_type": DOC_TYPE, "doc_id": doc_id, "attempts": 0, "created_at": now} for doc_id in sorted(set(ids))]
 
 
 def enqueue(ids: Iterable[int]) -> None:
     """Record index tasks for technologies changed by bulk SQL (which the flush listener does not see)."""
-    rows = [{"doc_type": DOC_TYPE, "doc_id": doc_id, "attempts": 0, "created_at": _now()} for doc_id in set(ids)]
+    rows = _task_rows(ids)
     if rows:
         db.session.execute(sa.insert(IndexTask.__table__), rows)
 
