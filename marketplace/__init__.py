@@ -52,6 +52,7 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
     from marketplace.imports import bp as imports_bp
     from marketplace.main import bp as main_bp
     from marketplace.moderation import bp as moderation_bp
+    from marketplace.needs import bp as needs_bp
     from marketplace.subscriptions import bp as subscriptions_bp
 
     app.register_blueprint(errors_bp)
@@ -63,16 +64,19 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
     app.register_blueprint(imports_bp, url_prefix="/catalogue/import")
     app.register_blueprint(subscriptions_bp)
+    app.register_blueprint(needs_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
     from marketplace import cli, imports, subscriptions
     from marketplace.catalogue import cli as catalogue_cli
     from marketplace.demo import cli as demo_cli
+    from marketplace.needs import cli as needs_cli
     from marketplace.suggestions import cli as suggestions_cli
 
     cli.init_app(app)
     catalogue_cli.init_app(app)
     suggestions_cli.init_app(app)
+    needs_cli.init_app(app)
     imports.init_app(app)
     subscriptions.init_app(app)
     demo_cli.init_app(app)

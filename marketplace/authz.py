@@ -57,6 +57,15 @@ def _can_edit_technology(user: Any, technology: Any) -> bool:
     return _ROLE_RULES[RESEARCHER](user) and _is_owner(user, technology) and is_editable(technology)
 
 
+def _need_rule(name: str) -> Callable[[Any, Any], bool]:
+    def rule(user: Any, need: Any) -> bool:
+        from marketplace.needs import services
+
+        return getattr(services, name)(user, need)
+
+    return rule
+
+
 # Rules about one object: (user, object) -> allowed.
 _OBJECT_RULES: dict[str, Callable[[Any, Any], bool]] = {
     # An admin may deactivate any account but their own, so that one admin always remains able to sign in.
@@ -72,6 +81,16 @@ _OBJECT_RULES: dict[str, Callable[[Any, Any], bool]] = {
     "technology.attach": lambda user, t: _can_edit_technology(user, t) and t.status != TechnologyStatus.PUBLISHED,
     # Archiving and re-confirming: the owner or staff.
     "technology.manage": lambda user, t: _is_owner(user, t) or _ROLE_RULES[STAFF](user),
+    # Needs: staff and the author see all; others see listed needs unless they are for the Department only.
+    "need.view": _need_rule("can_view"),
+    # The firm's name and contact: staff, the author, everyone on public needs, researchers once introduced.
+    "need.view_firm": _need_rule("firm_is_visible"),
+    # Content: the firm member who wrote it, until it is closed.
+    "need.edit": _need_rule("can_edit"),
+    # Opening and closing: the author or staff.
+    "need.manage": _need_rule("can_manage"),
+    # Suggestions with their scores and explanations: the author and staff.
+    "need.view_matches": _need_rule("can_manage"),
 }
 
 
@@ -117,6 +136,8 @@ def _enforce_access_rule():  # noqa: ANN202 - a Flask hook returns a response or
     if rule == GUEST:
         return redirect(url_for("main.dashboard"))
     if not current_user.is_authenticated:
+        if request.path.startswith("/api/"):
+            abort(401)  # API clients get JSON, not the sign-in page
         return login_manager.unauthorized()
     abort(403)
 

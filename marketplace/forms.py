@@ -6,7 +6,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, Form, RadioField, SelectField, SelectMultipleField, ValidationError
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.passwords import password_problem
@@ -80,6 +80,10 @@ class MultiCheckboxField(_ChoiceMessages, SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def vnd_amount() -> NumberRange:
+    return NumberRange(min=0, max=10**15, message=_l("Enter an amount in VND, without separators."))
 
 
 def split_list(text: str | None) -> list[str]:

@@ -85,4 +85,8 @@ def init_app(app: Flask) -> None:
             "revision_status_labels": i18n_labels.REVISION_STATUS_LABELS,
             "transfer_mode_labels": i18n_labels.TRANSFER_MODE_LABELS,
             "trl_labels": i18n_labels.TRL_LABELS,
+            "need_status_labels": i18n_labels.NEED_STATUS_LABELS,
+            "need_visibility_labels": i18n_labels.NEED_VISIBILITY_LABELS,
+            "match_status_labels": i18n_labels.MATCH_STATUS_LABELS,
+            "match_origin_labels": i18n_labels.MATCH_ORIGIN_LABELS,
         }

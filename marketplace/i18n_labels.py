@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from marketplace.models import OrganizationKind, RevisionStatus, Role, TechnologyStatus, TransferMode
+from marketplace.models import (
+    MatchOrigin,
+    MatchStatus,
+    NeedStatus,
+    NeedVisibility,
+    OrganizationKind,
+    RevisionStatus,
+    Role,
+    TechnologyStatus,
+    TransferMode,
+)
 
 ROLE_LABELS = {
     Role.FIRM: _l("Firm"),
@@ -54,4 +64,35 @@ TRL_LABELS = {
     7: _l("TRL 7 – prototype demonstrated in operation"),
     8: _l("TRL 8 – complete system qualified"),
     9: _l("TRL 9 – proven in commercial operation"),
+}
+
+NEED_STATUS_LABELS = {
+    NeedStatus.DRAFT: _l("Draft"),
+    NeedStatus.OPEN: _l("Open"),
+    NeedStatus.MATCHED: _l("Matched"),
+    NeedStatus.CLOSED: _l("Closed"),
+}
+
+NEED_VISIBILITY_LABELS = {
+    NeedVisibility.ANONYMOUS: _l("Anonymous: the need is shown without the firm's name until the Department approves "
+                                 "an introduction"),
+    NeedVisibility.PUBLIC: _l("Public: the need is shown with the firm's name"),
+    NeedVisibility.STAFF: _l("Department only: only the Department's staff see the need"),
+}
+
+MATCH_STATUS_LABELS = {
+    MatchStatus.SUGGESTED: _l("Awaiting the Department's review"),
+    MatchStatus.APPROVED: _l("Introduction approved"),
+    MatchStatus.REJECTED: _l("Not pursued"),
+    MatchStatus.CONTACTED: _l("Parties in contact"),
+    MatchStatus.MEETING_SCHEDULED: _l("Meeting scheduled"),
+    MatchStatus.NEGOTIATING: _l("Negotiating"),
+    MatchStatus.AGREEMENT_SIGNED: _l("Agreement signed"),
+    MatchStatus.CLOSED_NO_DEAL: _l("Closed without a deal"),
+}
+
+MATCH_ORIGIN_LABELS = {
+    MatchOrigin.MATCHER: _l("Suggested by the matcher"),
+    MatchOrigin.FIRM: _l("Proposed by the firm"),
+    MatchOrigin.STAFF: _l("Proposed by the Department"),
 }

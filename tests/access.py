@@ -2,8 +2,8 @@
 
 A route table maps endpoint -> (method, path, {role: expected status}). Paths may use the placeholders filled by
 ``tests/test_authz_matrix.py``: {target} (a firm user's id), {tech_id}, {tech_code}, {tech_slug} (a published
-technology of another researcher), {draft_id} (a draft technology of another researcher), {revision_id} (a
-submitted revision of that draft).
+technology of another researcher), {need_id} (an open anonymous need of another firm), {draft_id} (a draft
+technology of another researcher), {revision_id} (a submitted revision of that draft).
 """
 
 from __future__ import annotations

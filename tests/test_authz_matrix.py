@@ -26,7 +26,7 @@ def places(app, create_user, create_technology):
     """The objects the route tables' placeholders point at (none of them belongs to the visitor)."""
     from marketplace.catalogue import services
     from marketplace.extensions import db
-    from marketplace.models import Technology, User
+    from marketplace.models import Need, NeedStatus, Technology, User
 
     target = create_user("firm", email="target@test.example")
     owner = create_user("researcher", email="owner@test.example")
@@ -34,10 +34,14 @@ def places(app, create_user, create_technology):
     draft = create_technology(owner=owner, status="draft", title="Bản nháp công nghệ đóng tàu")
     with app.app_context():
         revision = services.submit_technology(db.session.get(Technology, draft.id), db.session.get(User, owner.id))
+        target_user = db.session.get(User, target.id)
+        need = Need(code="NC-TEST-001", title="Giám sát container lạnh", description="Cần giám sát nhiệt độ.",
+                    firm_id=target_user.organization_id, author=target_user, status=NeedStatus.OPEN)
+        db.session.add(need)
         db.session.commit()
-        revision_id = revision.id
+        revision_id, need_id = revision.id, need.id
     return {"target": target.id, "tech_id": published.id, "tech_code": published.code, "tech_slug": published.slug,
-            "draft_id": draft.id, "revision_id": revision_id}
+            "draft_id": draft.id, "revision_id": revision_id, "need_id": need_id}
 
 
 def test_matrix_covers_every_route(app):

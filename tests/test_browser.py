@@ -148,3 +148,37 @@ def test_visitor_finds_a_technology_typing_without_accents(server, create_techno
         page.wait_for_url(re.compile(r"sector=logistics"))
         assert results.get_by_role("link", name="Hệ thống nhận dạng số container").is_visible()
         assert problems == []
+
+
+def test_firm_posts_a_need_with_coaching_and_reads_explained_suggestions(server, create_user, create_technology):
+    create_technology(title="Hệ thống nhận dạng số container", code="VAST-IOIT-01", sectors=("cang-bien", "logistics"),
+                      summary="Camera và phần mềm đọc số container, biển số xe tại cổng cảng.", trl=8,
+                      keywords=["container", "nhận dạng"])
+    create_technology(title="Máy sấy nông sản bằng năng lượng mặt trời", code="VAST-IES-02", sectors=("nong-nghiep",),
+                      summary="Sấy nông sản sau thu hoạch.")
+    firm = create_user("firm")
+    with chromium_page() as (page, problems):
+        page.goto(server + "/auth/login")
+        page.get_by_label("Email").fill(firm.email)
+        page.get_by_label("Mật khẩu").fill(firm.password)
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_url("**/dashboard")
+        page.get_by_role("link", name="Nhu cầu của tôi", exact=True).click()
+        page.get_by_role("link", name="Đăng nhu cầu").click()
+        page.get_by_label("Tên nhu cầu").fill("Đọc số container tự động ở cổng cảng")
+        page.get_by_label("Vấn đề doanh nghiệp đang gặp").fill(
+            "Nhân viên cổng đọc số container bằng mắt, xe phải chờ lâu.")
+        # The coaching panel follows the typing: what is missing, and the best technologies already.
+        panel = page.locator("#coach-panel")
+        panel.get_by_role("link", name="Hệ thống nhận dạng số container").wait_for()
+        assert "Hãy chọn ít nhất một lĩnh vực" in panel.inner_text()
+        assert "Máy sấy" not in panel.inner_text()
+        page.get_by_label("Cảng biển ★").check()
+        page.get_by_role("button", name="Đăng nhu cầu").click()
+        page.wait_for_url(re.compile(r"/needs/\d+$"))
+        suggestions = page.locator("#suggestions")
+        assert suggestions.get_by_role("link", name="Hệ thống nhận dạng số container").is_visible()
+        text = suggestions.inner_text()
+        assert "Cùng đề cập đến:" in text and "Cùng lĩnh vực với nhu cầu (Cảng biển)" in text
+        assert "Máy sấy" not in text
+        assert problems == []

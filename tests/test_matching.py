@@ -79,3 +79,149 @@ def test_model_round_trip(matcher):
     again = TfidfMatcher.loads(matcher.dumps())
     need = NeedText(15, "Phân bón từ rơm rạ")
     assert again.match(need) == matcher.match(need)
+
+
+# --- keeping a fitted model in step with the catalogue --------------------------------------------------------------
+
+NEW_PAINT = TechnologyText(6, "Sơn chống hà cho vỏ tàu không chứa thiếc", "Sơn chống hà thân thiện môi trường.",
+                           "Lớp phủ chống hà bám trên vỏ tàu biển, không dùng hợp chất thiếc.", ("chống hà", "vỏ tàu"),
+                           sectors=("vat-lieu",), trl=7)
+
+
+def fitted() -> TfidfMatcher:
+    return TfidfMatcher(priority_sectors=PRIORITY).fit(CATALOGUE)
+
+
+def test_add_matches_a_new_technology_at_once_with_the_fitted_vocabulary():
+    model = fitted()
+    vocabulary = model._idf.copy()
+    need = NeedText(20, "Sơn chống hà vỏ tàu")
+    assert 6 not in [s.technology_id for s in model.match(need)]
+    model.add([NEW_PAINT])
+    assert model.size == 6
+    assert model.match(need)[0].technology_id == 6
+    assert (model._idf == vocabulary).all()  # no refit
+    # Its words that the fit never saw ("hà", "thiếc") do not count; those it saw do, weighted as fitted.
+    assert model.match(need)[0].explanation.shared_terms
+    assert "hà" not in " ".join(model.match(need)[0].explanation.shared_terms).split()
+
+
+def test_add_replaces_a_technology_with_the_same_id():
+    model = fitted()
+    edited = TechnologyText(3, "Hệ thống nhận dạng biển số xe tại cổng cảng", sectors=("cang-bien",), trl=9)
+    model.add([edited])
+    assert model.size == 5
+    corrosion = model.match(NeedText(21, "Chống ăn mòn cọc thép cầu cảng biển"), top_k=5)
+    assert [s.technology_id for s in corrosion].count(3) <= 1
+    assert all("ăn mòn" not in s.explanation.shared_terms for s in corrosion if s.technology_id == 3)
+    plates = model.match(NeedText(22, "nhận dạng biển số xe tại cổng cảng"), top_k=5)
+    assert [s.technology_id for s in plates].count(3) == 1
+
+
+def test_remove_stops_matching_and_ignores_unknown_ids():
+    model = fitted()
+    need = NeedText(23, "Xử lý nước thải chế biến thủy sản")
+    assert model.match(need)[0].technology_id == 1
+    model.remove([1, 999])
+    assert model.size == 4
+    assert 1 not in [s.technology_id for s in model.match(need)]
+    assert 1 not in [s.technology_id for s in model.preview(need)[1]]
+    with pytest.raises(KeyError):
+        model.match_technology(1, [need])
+
+
+def test_add_and_remove_survive_a_round_trip():
+    model = fitted()
+    model.add([NEW_PAINT])
+    model.remove([2])
+    again = TfidfMatcher.loads(model.dumps())
+    for text in ("Sơn chống hà vỏ tàu", "Container number recognition at the port gate", "phân bón vi sinh"):
+        need = NeedText(24, text)
+        assert again.match(need) == model.match(need)
+    assert again.size == model.size == 5
+
+
+def test_add_to_an_unfitted_model_raises():
+    with pytest.raises(RuntimeError):
+        TfidfMatcher().add([NEW_PAINT])
+
+
+def test_a_model_fitted_on_nothing_matches_nothing():
+    model = TfidfMatcher().fit([])
+    assert model.size == 0
+    assert model.match(NeedText(1, "nước thải")) == []
+    assert model.preview(NeedText(1, "nước thải")) == (0, [])
+    model.add([NEW_PAINT])  # no vocabulary yet: kept, matched from the next fit
+    assert model.size == 1
+
+
+# --- one technology against many needs, and the preview while typing ------------------------------------------------
+
+NEEDS = [
+    NeedText(30, "Xử lý nước thải nhà máy chế biến thủy sản", sectors=("moi-truong",)),
+    NeedText(31, "Nhận dạng số container tại cổng cảng", sectors=("cang-bien",)),
+    NeedText(32, "Giảm chi phí xử lý nước thải giàu hữu cơ bằng màng lọc"),
+    NeedText(33, "Phần mềm kế toán"),
+]
+
+
+def test_match_technology_offers_it_to_every_need_that_passes_min_score(matcher):
+    offers = matcher.match_technology(1, NEEDS)
+    assert [s.need_id for s in offers][:2] and {s.need_id for s in offers} <= {30, 32}
+    assert 30 in {s.need_id for s in offers} and 31 not in {s.need_id for s in offers}
+    assert [s.score for s in offers] == sorted((s.score for s in offers), reverse=True)
+    assert all(s.technology_id == 1 and s.score >= matcher.weights.min_score for s in offers)
+    # The same scores and explanations as matching each need to the catalogue.
+    for offer in offers:
+        [same] = [s for s in matcher.match(next(n for n in NEEDS if n.id == offer.need_id), top_k=5)
+                  if s.technology_id == 1]
+        assert offer == same
+    assert 30 not in {s.need_id for s in matcher.match_technology(1, NEEDS, exclude={30: {1}})}
+    assert matcher.match_technology(1, []) == []
+
+
+def test_match_technology_of_an_added_technology():
+    model = fitted()
+    model.add([NEW_PAINT])
+    offers = model.match_technology(6, [NeedText(40, "sơn chống hà cho vỏ tàu"), NeedText(41, "phân bón")])
+    assert [s.need_id for s in offers] == [40]
+    with pytest.raises(KeyError):
+        model.match_technology(99, NEEDS)
+
+
+def test_preview_counts_the_matches_and_shows_the_best(matcher):
+    need = NeedText(50, "Nhận dạng bằng AI", sectors=("cntt",))
+    count, best = matcher.preview(need, top=1)
+    everything = matcher.match(need, top_k=100)
+    assert count == len(everything) >= 2
+    assert best == everything[:1]
+    assert matcher.preview(need, top=0) == (count, [])
+    assert matcher.preview(NeedText(51, "")) == (0, [])
+
+
+# --- the pruned retrieval of large catalogues ------------------------------------------------------------------------
+
+
+def test_pruned_retrieval_finds_the_same_top_k(monkeypatch):
+    import random
+
+    from matching import tfidf
+
+    rng = random.Random(7)
+    syllables = ("cảng container kho lạnh nước thải bùn màng lọc tôm cá lúa phân bón thép sơn ăn mòn cảm biến "
+                 "điện mặt trời pin robot hàn vỏ tàu drone bản đồ vi mạch dữ liệu an toàn chế biến nuôi").split()
+
+    def text(words: int) -> str:
+        return " ".join(rng.choice(syllables) for _ in range(words))
+
+    catalogue = [TechnologyText(i, text(8), text(20), text(60), (text(2),), sectors=(rng.choice("abc"),),
+                                priority=rng.random() < 0.3, trl=rng.randint(1, 9)) for i in range(1, 401)]
+    needs = [NeedText(i, text(6), text(30), sectors=(rng.choice("abc"),)) for i in range(1, 61)]
+    exclude = {need.id: {rng.randint(1, 400) for _ in range(5)} for need in needs[::2]}
+    model = TfidfMatcher(priority_sectors=frozenset("a")).fit(catalogue)
+    plain = model.match_many(needs, exclude)
+    monkeypatch.setattr(tfidf, "_PRUNE_FROM", 0)
+    pruned = model.match_many(needs, exclude)
+    for need in needs:
+        assert [s.technology_id for s in pruned[need.id]] == [s.technology_id for s in plain[need.id]]
+        assert [s.score for s in pruned[need.id]] == pytest.approx([s.score for s in plain[need.id]], abs=2e-4)

@@ -51,7 +51,7 @@ def test_rebuild_suggests_export_lists_and_decisions_survive(app, runner):
 
     result = runner.invoke(args=["match", "export", "--format", "jsonl"])
     lines = [json.loads(line) for line in result.output.splitlines()]
-    assert len(lines) == 20 and lines[0]["need"] == "NC-2026-001"
+    assert len(lines) == 36 and lines[0]["need"] == "NC-2026-001"
     first = lines[0]["matches"]
     assert first[0]["technology"] == "VAST-IOIT-01" and len(first) <= 20
     assert all(a["score"] >= b["score"] for a, b in zip(first, first[1:], strict=False))

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, IntegerField, StringField, SubmitField, TextAreaField, ValidationError
-from wtforms.validators import NumberRange, Regexp
+from wtforms.validators import Regexp
 
 from marketplace.catalogue.services import FIELD_LABELS
 from marketplace.extensions import db
@@ -22,20 +22,17 @@ from marketplace.forms import (
     max_length,
     required,
     split_list,
+    vnd_amount,
 )
 from marketplace.i18n import select_locale
 from marketplace.i18n_labels import TRANSFER_MODE_LABELS, TRL_LABELS
 from marketplace.models import Sector, TransferMode
 
 
-def _sector_choices() -> list[tuple[str, str]]:
+def sector_choices() -> list[tuple[str, str]]:
     locale = select_locale()
     sectors = db.session.scalars(sa.select(Sector).order_by(Sector.is_priority.desc(), Sector.position))
     return [(s.slug, s.name(locale) + (" ★" if s.is_priority else "")) for s in sectors]
-
-
-def _amount() -> NumberRange:
-    return NumberRange(min=0, max=10**15, message=_l("Enter an amount in VND, without separators."))
 
 
 class TechnologyForm(FlaskForm):
@@ -59,8 +56,8 @@ class TechnologyForm(FlaskForm):
                            description=_l("Separated by semicolons, e.g. container; IoT; cảng biển"))
     trl = ChoiceSelectField(FIELD_LABELS["trl"], coerce=int, validators=[required()])
     transfer_modes = MultiCheckboxField(FIELD_LABELS["transfer_modes"], validators=[required()])
-    price_min = IntegerField(FIELD_LABELS["price_min"], validators=[Optional(), _amount()])
-    price_max = IntegerField(FIELD_LABELS["price_max"], validators=[Optional(), _amount()])
+    price_min = IntegerField(FIELD_LABELS["price_min"], validators=[Optional(), vnd_amount()])
+    price_max = IntegerField(FIELD_LABELS["price_max"], validators=[Optional(), vnd_amount()])
     price_negotiable = BooleanField(FIELD_LABELS["price_negotiable"])
     ip_status = TextAreaField(FIELD_LABELS["ip_status"], validators=[Optional(), max_length(2000)],
                               description=_l("Patent or utility solution numbers, applications filed, know-how."),
@@ -84,7 +81,7 @@ class TechnologyForm(FlaskForm):
         super().__init__(*args, **kwargs)
         if not with_code:
             del self.code
-        self.sectors.choices = _sector_choices()
+        self.sectors.choices = sector_choices()
         self.trl.choices = [(level, label) for level, label in TRL_LABELS.items()]
         self.transfer_modes.choices = [(mode.value, TRANSFER_MODE_LABELS[mode]) for mode in TransferMode]
 

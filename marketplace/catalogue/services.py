@@ -35,6 +35,7 @@ from marketplace.models import (
 )
 from marketplace.models.base import utcnow
 from marketplace.notifications import notify
+from marketplace.suggestions.services import technology_withdrawn
 from matching.text import slugify
 
 #: The content a researcher edits and staff review (plus "sectors", a list of slugs).
@@ -215,6 +216,8 @@ def archive_technology(technology: Technology, user: User) -> None:
         revision.status = RevisionStatus.REJECTED
         revision.comment = revision.comment or str(_l("The technology was archived."))
     db.session.flush()
+    if from_state == TechnologyStatus.PUBLISHED:
+        technology_withdrawn(technology)
     record_event("technology.archive", "technology", technology.id, actor=user, from_state=from_state,
                  to_state=TechnologyStatus.ARCHIVED)
 

@@ -31,8 +31,13 @@ def load_command(if_empty: bool) -> None:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     commit()
+    # Suggestions for the demo needs, so that their pages have something to show.
+    from marketplace.suggestions.services import rebuild
+
+    _matcher, needs, suggestions = rebuild()
+    commit()
     created = ", ".join(f"{count} {kind}" for kind, count in sorted(report.created.items())) or "nothing new"
-    click.echo(f"Demo content loaded ({created}).")
+    click.echo(f"Demo content loaded ({created}); {suggestions} suggested matches for {needs} open needs.")
     click.echo(f"Demo accounts (password of each new one: {password}):")
     for role, email in report.accounts:
         click.echo(f"  {role.value:<11} {email}")

@@ -12,6 +12,7 @@ from marketplace.extensions import db
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
+    401: (_l("Sign-in required"), _l("Sign in to use this part of the site.")),
     403: (_l("Access denied"), _l("Your account does not have access to this page.")),
     404: (_l("Page not found"), _l("The page you asked for does not exist or has been moved.")),
     405: (_l("Not allowed"), _l("This page cannot be used this way.")),

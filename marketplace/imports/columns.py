@@ -7,6 +7,7 @@ Headers, sector names, transfer-mode names and institute names are all compared 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,9 +94,10 @@ REQUIRED_KEYS = tuple(column.key for column in COLUMNS if column.required)
 IGNORED_HEADERS = frozenset(normalize(h) for h in ("STT", "TT", "Số TT", "Số thứ tự", "No", "No.", "#"))
 
 
-def _build_header_index() -> dict[str, str]:
+def header_index(columns: Iterable[Column]) -> dict[str, str]:
+    """Normalized header → column key, for the keys and aliases of a file format's ``columns``."""
     index: dict[str, str] = {}
-    for column in COLUMNS:
+    for column in columns:
         for header in (column.key, *column.aliases):
             name = normalize(header)
             # NOTE: two columns must never share an alias once folded ("Mô tả" and "Mo ta" are the same header).
@@ -104,16 +106,21 @@ def _build_header_index() -> dict[str, str]:
     return index
 
 
-HEADER_INDEX = _build_header_index()
+HEADER_INDEX = header_index(COLUMNS)
 
 
-def column_for_header(header: str) -> str | None:
-    """The key of the column a header names, or None.
+def match_header(header: str, index: Mapping[str, str]) -> str | None:
+    """The key of the column a header names in a file format's ``index`` (from :func:`header_index`), or None.
 
     A header may carry a remark in parentheses ("Mã số (*)", "Liên hệ (họ tên; email; điện thoại)"); it is tried
     without the remark when the whole header is not known.
     """
-    key = HEADER_INDEX.get(normalize(header))
+    key = index.get(normalize(header))
     if key is None:
-        key = HEADER_INDEX.get(normalize(_PARENTHESES.sub(" ", header)))
+        key = index.get(normalize(_PARENTHESES.sub(" ", header)))
     return key
+
+
+def column_for_header(header: str) -> str | None:
+    """The key of the column of the Academy's list a header names, or None."""
+    return match_header(header, HEADER_INDEX)

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -27,8 +27,8 @@ from marketplace.audit import record_event
 from marketplace.catalogue.vocab import TRANSFER_MODE_NAMES
 from marketplace.extensions import db
 from marketplace.forms import split_list
-from marketplace.imports.columns import COLUMN_BY_KEY, IGNORED_HEADERS, KEYS, column_for_header, normalize
-from marketplace.imports.reader import Table
+from marketplace.imports.columns import COLUMNS, IGNORED_HEADERS, KEYS, Column, column_for_header, normalize
+from marketplace.imports.reader import KnownHeader, Table
 from marketplace.models import Organization, OrganizationKind, Sector, Technology, TechnologyStatus, User
 from marketplace.models.base import utcnow
 from matching.text import slugify
@@ -88,6 +88,42 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+EntryT = TypeVar("EntryT")
+
+
+@dataclass
+class Report(Generic[EntryT]):
+    """What checking a file found: an entry per valid row (each with its ``action``), every problem, and remarks.
+
+    The base of the plans of every import (the Academy's list here, firms' needs in :mod:`marketplace.needs.importer`).
+    """
+
+    file_name: str
+    kind: str
+    rows: int = 0
+    entries: list[EntryT] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    #: The columns found: key → header as written.
+    columns: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def entries_for(self, action: str) -> list[EntryT]:
+        return [entry for entry in self.entries if entry.action == action]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {action: 0 for action in ACTIONS}
+        for entry in self.entries:
+            counts[entry.action] += 1
+        return {"rows": self.rows, "created": counts[CREATE], "updated": counts[UPDATE],
+                "unchanged": counts[UNCHANGED], "problems": len(self.problems),
+                "rejected_rows": len({p.row for p in self.problems})}
+
+
 @dataclass
 class Entry:
     """A valid row and what importing it would do."""
@@ -107,44 +143,26 @@ class Entry:
 
 
 @dataclass
-class ImportPlan:
+class ImportPlan(Report[Entry]):
     """What importing a file would do: the entries of its valid rows and every problem found."""
 
-    file_name: str
-    kind: str
-    rows: int = 0
-    entries: list[Entry] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
     #: Institutes the file names that do not exist yet: normalized name → (name, short name) as first written.
     new_institutes: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     #: Existing institutes the file names: ``"#<id>"`` → institute.
     institutes: dict[str, Organization] = field(default_factory=dict)
-    #: The columns found: key → header as written.
-    columns: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
     def institute_of(self, entry: Entry) -> Organization | None:
         """The existing institute an entry names, or None when the import would create it."""
         return self.institutes.get(entry.institute_key)
 
-    def entries_for(self, action: str) -> list[Entry]:
-        return [entry for entry in self.entries if entry.action == action]
-
     @property
     def counts(self) -> dict[str, int]:
-        counts = {action: 0 for action in ACTIONS}
-        for entry in self.entries:
-            counts[entry.action] += 1
-        return {"rows": self.rows, "created": counts[CREATE], "updated": counts[UPDATE],
-                "unchanged": counts[UNCHANGED], "institutes_created": len(self.new_institutes),
-                "problems": len(self.problems), "rejected_rows": len({p.row for p in self.problems})}
+        return {**super().counts, "institutes_created": len(self.new_institutes)}
 
 
-class _Invalid(Exception):
+class InvalidCell(Exception):
+    """Raised by the cell parsers: the cell does not fit its column; the message (translatable) says why."""
+
     def __init__(self, message: Any) -> None:
         super().__init__(message)
         self.message = message
@@ -158,7 +176,7 @@ _gc_saved: tuple[int, ...] = ()
 
 
 @contextmanager
-def _fewer_collections() -> Iterator[None]:
+def fewer_collections() -> Iterator[None]:
     """Run the cyclic garbage collector less often while a large file is checked or written.
 
     NOTE: an import creates millions of objects that all live until it ends; with the default thresholds the
@@ -187,41 +205,28 @@ def plan_import(table: Table, *, progress: Callable[[int], None] | None = None) 
     :param progress: called with a number of rows each time that many more have been checked.
     :returns: the plan; it may be applied with :func:`apply_import` only when it has no problem.
     """
-    with _fewer_collections():
+    with fewer_collections():
         return _plan(table, progress)
 
 
 def _plan(table: Table, progress: Callable[[int], None] | None) -> ImportPlan:
     plan = ImportPlan(file_name=table.file_name, kind=table.kind, rows=len(table.rows))
-    positions = _map_headers(table, plan)
-    if table.sheet_count > 1:
-        plan.warnings.append(Problem(table.header_row, "", _l(
-            "Only the first worksheet, “%(sheet)s”, is read; the other worksheets are ignored.",
-            sheet=table.sheet_name)))
-    if not table.rows:
-        plan.problems.append(Problem(table.header_row, "", _l("The file has no rows below the header row.")))
+    positions = check_layout(table, plan)
     if "code" not in positions:
         return plan  # without codes no row can be checked against the catalogue
 
     code_at = positions["code"]
-    codes = [_clean(cells[code_at]) for _number, cells in table.rows if code_at < len(cells)]
+    codes = [clean_cell(cells[code_at]) for _number, cells in table.rows if code_at < len(cells)]
     lookups = _Lookups.load(codes)
     validator = _RowValidator(table.headers, positions, lookups, plan)
     first_row_of: dict[str, int] = {}
-    width = len(table.headers)
     for done, (number, cells) in enumerate(table.rows, start=1):
         problems_before = len(plan.problems)
-        if any(cell.strip() for cell in cells[width:]):
-            plan.problems.append(Problem(number, "", _l(
-                "This row has more cells than the header row has columns: check the separators and the quotes.")))
+        check_row_width(table, number, cells, plan)
         values, institute_key, sectors = validator.parse(number, cells)
         code = values.get("code")
         if code:
-            if code in first_row_of:
-                plan.problems.append(Problem(number, table.headers[code_at], _l(
-                    "The code “%(code)s” is also used on row %(row)d.", code=code, row=first_row_of[code])))
-            else:
-                first_row_of[code] = number
+            check_unique_code(code, number, table.headers[code_at], first_row_of, plan)
             existing = lookups.technologies.get(code)
             if existing is not None and (existing.owner_id is not None or existing.status in (
                     TechnologyStatus.DRAFT, TechnologyStatus.SUBMITTED)):
@@ -240,13 +245,28 @@ def _plan(table: Table, progress: Callable[[int], None] | None) -> ImportPlan:
     return plan
 
 
-def _map_headers(table: Table, plan: ImportPlan) -> dict[str, int]:
-    """key → position of its column; problems for missing required and repeated columns, warnings for unknown."""
+def check_layout(table: Table, plan: Report, columns: tuple[Column, ...] = COLUMNS,
+                 known_header: KnownHeader = column_for_header) -> dict[str, int]:
+    """Map the header row to the format's columns and check the file as a whole.
+
+    Records in ``plan`` problems for missing required columns, repeated columns and a file without rows, and
+    remarks for unknown columns and ignored worksheets.
+
+    :param columns: the columns of the file format.
+    :param known_header: the key of the column a header names, or None.
+    :returns: key → position of its column.
+    """
+    if table.sheet_count > 1:
+        plan.warnings.append(Problem(table.header_row, "", _l(
+            "Only the first worksheet, “%(sheet)s”, is read; the other worksheets are ignored.",
+            sheet=table.sheet_name)))
+    if not table.rows:
+        plan.problems.append(Problem(table.header_row, "", _l("The file has no rows below the header row.")))
     positions: dict[str, int] = {}
     for position, header in enumerate(table.headers):
         if not normalize(header):
             continue
-        key = column_for_header(header)
+        key = known_header(header)
         if key is None:
             if normalize(header) not in IGNORED_HEADERS:
                 plan.warnings.append(Problem(table.header_row, header, _l(
@@ -258,12 +278,59 @@ def _map_headers(table: Table, plan: ImportPlan) -> dict[str, int]:
         else:
             positions[key] = position
             plan.columns[key] = header
-    for key in KEYS:
-        column = COLUMN_BY_KEY[key]
-        if column.required and key not in positions:
+    for column in columns:
+        if column.required and column.key not in positions:
             plan.problems.append(Problem(table.header_row, "", _l(
-                "The required column “%(key)s” (or “%(header)s”) is missing.", key=key, header=column.aliases[0])))
+                "The required column “%(key)s” (or “%(header)s”) is missing.", key=column.key,
+                header=column.aliases[0])))
     return positions
+
+
+def check_row_width(table: Table, number: int, cells: list[str], plan: Report) -> None:
+    """A problem in ``plan`` when row ``number`` has values beyond the header's last column."""
+    if any(cell.strip() for cell in cells[len(table.headers):]):
+        plan.problems.append(Problem(number, "", _l(
+            "This row has more cells than the header row has columns: check the separators and the quotes.")))
+
+
+def check_unique_code(code: str, number: int, header: str, first_row_of: dict[str, int], plan: Report) -> None:
+    """A problem in ``plan`` when ``code`` was already used on an earlier row (``first_row_of`` remembers them)."""
+    if code in first_row_of:
+        plan.problems.append(Problem(number, header, _l(
+            "The code “%(code)s” is also used on row %(row)d.", code=code, row=first_row_of[code])))
+    else:
+        first_row_of[code] = number
+
+
+def load_sectors() -> dict[str, Sector]:
+    """Every sector by its normalized code, Vietnamese name and English name, for :func:`parse_sectors`."""
+    sectors: dict[str, Sector] = {}
+    for sector in db.session.scalars(sa.select(Sector)):
+        for name in (sector.slug, sector.name_vi, sector.name_en):
+            sectors[normalize(name)] = sector
+    return sectors
+
+
+def organizations_by_name(kind: OrganizationKind) -> tuple[dict[str, Organization], dict[str, Organization | None]]:
+    """The organizations of one kind by name, to recognise them in a file.
+
+    :returns: by name exactly as stored; and by normalized name, display name or short name — a full name wins
+        over a short one, and a name that fits several organizations maps to None.
+    """
+    organizations = db.session.scalars(
+        sa.select(Organization).where(Organization.kind == kind).order_by(Organization.id)).all()
+    exact = {organization.name: organization for organization in organizations}
+    folded: dict[str, Organization | None] = {}
+    for names in ([o.name for o in organizations], [o.display_name for o in organizations],
+                  [o.short_name for o in organizations]):
+        level: dict[str, Organization | None] = {}
+        for organization, name in zip(organizations, names, strict=True):
+            if name:
+                key = normalize(name)
+                level[key] = None if level.get(key, organization) is not organization else organization
+        for key, organization in level.items():
+            folded.setdefault(key, organization)
+    return exact, folded
 
 
 @dataclass
@@ -276,25 +343,8 @@ class _Lookups:
 
     @classmethod
     def load(cls, codes: list[str]) -> _Lookups:
-        sectors: dict[str, Sector] = {}
-        for sector in db.session.scalars(sa.select(Sector)):
-            for name in (sector.slug, sector.name_vi, sector.name_en):
-                sectors[normalize(name)] = sector
-        organizations = db.session.scalars(
-            sa.select(Organization).where(Organization.kind == OrganizationKind.INSTITUTE).order_by(Organization.id)
-        ).all()
-        institutes_exact = {organization.name: organization for organization in organizations}
-        institutes: dict[str, Organization | None] = {}
-        # A full name wins over a short one; a name that fits two institutes fits none.
-        for names in ([o.name for o in organizations], [o.display_name for o in organizations],
-                      [o.short_name for o in organizations]):
-            level: dict[str, Organization | None] = {}
-            for organization, name in zip(organizations, names, strict=True):
-                if name:
-                    key = normalize(name)
-                    level[key] = None if level.get(key, organization) is not organization else organization
-            for key, organization in level.items():
-                institutes.setdefault(key, organization)
+        sectors = load_sectors()
+        institutes_exact, institutes = organizations_by_name(OrganizationKind.INSTITUTE)
         technologies: dict[str, Technology] = {}
         unique = sorted({code for code in codes if code})
         for start in range(0, len(unique), LOOKUP_CHUNK):
@@ -322,7 +372,7 @@ class _RowValidator:
         values: dict[str, Any] = {}
         institute_key, sectors = "", []
         for key, position in self.positions.items():
-            text = _clean(cells[position]) if position < len(cells) else ""
+            text = clean_cell(cells[position]) if position < len(cells) else ""
             try:
                 if key == "institute":
                     values[key], values["institute_short"], institute_key = self._institute(text)
@@ -333,7 +383,7 @@ class _RowValidator:
                     values[key] = self._transfer_modes(text)
                 else:
                     values[key] = _PARSERS[key](text)
-            except _Invalid as exc:
+            except InvalidCell as exc:
                 self.plan.problems.append(Problem(number, self.headers[position], exc.message))
         low, high = values.get("price_min"), values.get("price_max")
         if low is not None and high is not None and high < low:
@@ -346,8 +396,8 @@ class _RowValidator:
         name = " ".join(text.split())
         key = normalize(name)
         if not key:
-            raise _Invalid(_l("The institute is empty."))
-        _check_length(name, "institute")
+            raise InvalidCell(_l("The institute is empty."))
+        check_length(name, MAX_LENGTHS["institute"])
         short = None
         match = _NAME_WITH_SHORT_NAME.fullmatch(name)
         if match and key not in self.lookups.institutes and name not in self.lookups.institutes_exact:
@@ -357,8 +407,8 @@ class _RowValidator:
                 short = None  # already another institute's short name
         institute = self.lookups.institutes_exact.get(name) or self.lookups.institutes.get(key)
         if institute is None and key in self.lookups.institutes:
-            raise _Invalid(_l("“%(name)s” fits several institutes: write the full name exactly as the site shows it.",
-                              name=name))
+            raise InvalidCell(_l("“%(name)s” fits several institutes: write the full name exactly as the site shows "
+                                 "it.", name=name))
         if institute is None:
             return name, short, key  # a new institute
         key = f"#{institute.id}"
@@ -366,31 +416,20 @@ class _RowValidator:
         return institute.name, None, key
 
     def _sectors(self, text: str) -> list[Sector]:
-        found: list[Sector] = []
-        for item in _items(text):
-            sector = self.lookups.sectors.get(normalize(item))
-            if sector is not None:
-                parts = [sector]
-            else:
-                # "Cảng biển, Logistics": commas where semicolons were meant.
-                parts = [self.lookups.sectors.get(normalize(part)) for part in item.split(",") if part.strip()]
-                if "," not in item or not all(parts):
-                    raise _Invalid(_l("Unknown sector “%(value)s”: write a sector's code or its Vietnamese or "
-                                      "English name.", value=item))
-            found.extend(part for part in parts if part not in found)
+        found = parse_sectors(text, self.lookups.sectors)
         if not found:
-            raise _Invalid(_l("No sector is given: name at least one."))
+            raise InvalidCell(_l("No sector is given: name at least one."))
         return found
 
     def _transfer_modes(self, text: str) -> list[str]:
         modes: list[str] = []
-        for item in _items(text):
+        for item in split_items(text):
             mode = self.lookups.transfer_modes.get(normalize(item))
             parts = [mode] if mode else [self.lookups.transfer_modes.get(normalize(p)) for p in item.split(",")
                                          if p.strip()]
             if not mode and ("," not in item or not all(parts)):
-                raise _Invalid(_l("Unknown transfer mode “%(value)s”: write license, turnkey, consulting, "
-                                  "joint_venture or training, or their Vietnamese or English names.", value=item))
+                raise InvalidCell(_l("Unknown transfer mode “%(value)s”: write license, turnkey, consulting, "
+                                     "joint_venture or training, or their Vietnamese or English names.", value=item))
             modes.extend(part for part in parts if part not in modes)
         return modes
 
@@ -417,7 +456,7 @@ def _changes(technology: Technology, values: dict[str, Any], institute: Organiza
             continue
         new = values[key]
         if key in TEXT_KEYS:
-            same = _text(getattr(technology, key)) == _text(new)
+            same = comparable_text(getattr(technology, key)) == comparable_text(new)
         elif key == "institute":
             same = institute is not None and institute.id == technology.institute_id
         elif key == "sectors":
@@ -428,7 +467,8 @@ def _changes(technology: Technology, values: dict[str, Any], institute: Organiza
             same = new == list(technology.keywords or [])
         elif key == "contact":
             current = (technology.contact_name, technology.contact_email, technology.contact_phone)
-            same = tuple(_text(v) for v in current) == tuple(_text(new.get(k)) for k in ("name", "email", "phone"))
+            same = tuple(comparable_text(v) for v in current) == tuple(
+                comparable_text(new.get(k)) for k in ("name", "email", "phone"))
         elif key == "price_negotiable":
             same = bool(technology.price_negotiable) == new
         else:
@@ -442,7 +482,7 @@ def _changes(technology: Technology, values: dict[str, Any], institute: Organiza
 
 # --- Cells -----------------------------------------------------------------------------------------------------
 
-def _clean(raw: str) -> str:
+def clean_cell(raw: str) -> str:
     """A cell's text: trimmed, line breaks as "\\n", without the "'" that guards a formula-like start."""
     text = raw.replace("\r\n", "\n").replace("\r", "\n").strip()
     if text[:1] == "'" and text.lstrip("'")[:1] in FORMULA_STARTS:
@@ -452,7 +492,7 @@ def _clean(raw: str) -> str:
 
 def guard_formula(text: str) -> str:
     """``text`` with a "'" in front when a spreadsheet would run it as a formula (the exports' defence against
-    formula injection); :func:`_clean` takes that "'" off again on import, so that the round trip is exact."""
+    formula injection); :func:`clean_cell` takes that "'" off again on import, so that the round trip is exact."""
     if text[:1] == "'" and text.lstrip("'")[:1] in FORMULA_STARTS:
         return "'" + text
     if text[:1] in ("=", "+", "@") or (text[:1] == "-" and text[1:2] not in ("", " ", "\n")):
@@ -460,60 +500,92 @@ def guard_formula(text: str) -> str:
     return text
 
 
-def _text(value: str | None) -> str:
+def comparable_text(value: str | None) -> str:
+    """A stored or imported text as compared to find changes: None as "", line breaks as "\\n"."""
     return (value or "").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _items(text: str) -> list[str]:
+def split_items(text: str) -> list[str]:
+    """The items of a list cell, separated by ";" or line breaks."""
     return [item.strip() for item in text.replace("\n", ";").split(";") if item.strip()]
 
 
-def _check_length(text: str, key: str) -> None:
-    limit = MAX_LENGTHS[key]
+def check_length(text: str, limit: int) -> None:
+    """:raises InvalidCell: when ``text`` is longer than ``limit`` characters."""
     if len(text) > limit:
-        raise _Invalid(_l("This is longer than %(max)d characters.", max=limit))
+        raise InvalidCell(_l("This is longer than %(max)d characters.", max=limit))
 
 
-def _parse_code(text: str) -> str:
+def parse_sectors(text: str, sectors: dict[str, Sector]) -> list[Sector]:
+    """The sectors a cell names (possibly none), each by its code or its Vietnamese or English name.
+
+    :param sectors: from :func:`load_sectors`.
+    :raises InvalidCell: for a name that is no sector.
+    """
+    found: list[Sector] = []
+    for item in split_items(text):
+        sector = sectors.get(normalize(item))
+        if sector is not None:
+            parts = [sector]
+        else:
+            # "Cảng biển, Logistics": commas where semicolons were meant.
+            parts = [sectors.get(normalize(part)) for part in item.split(",") if part.strip()]
+            if "," not in item or not all(parts):
+                raise InvalidCell(_l("Unknown sector “%(value)s”: write a sector's code or its Vietnamese or "
+                                     "English name.", value=item))
+        found.extend(part for part in parts if part not in found)
+    return found
+
+
+def parse_code(text: str) -> str:
+    """A row's code (≤ 40 characters, as the code columns of the site hold). :raises InvalidCell: when missing."""
     if not text:
-        raise _Invalid(_l("The code is missing."))
-    _check_length(text, "code")
+        raise InvalidCell(_l("The code is missing."))
+    check_length(text, MAX_LENGTHS["code"])
     return text
 
 
-def _parse_title(text: str) -> str:
+def parse_title(text: str) -> str:
+    """A title (≤ 300 characters). :raises InvalidCell: when empty."""
     if not text:
-        raise _Invalid(_l("The title is empty."))
-    _check_length(text, "title")
+        raise InvalidCell(_l("The title is empty."))
+    check_length(text, MAX_LENGTHS["title"])
     return text
 
 
 def _parse_title_en(text: str) -> str | None:
-    _check_length(text, "title_en")
+    check_length(text, MAX_LENGTHS["title_en"])
     return text or None
 
 
 def _parse_trl(text: str) -> int:
     if not text:
-        raise _Invalid(_l("The readiness level (TRL) is missing: write a whole number from 1 to 9."))
+        raise InvalidCell(_l("The readiness level (TRL) is missing: write a whole number from 1 to 9."))
     match = _TRL.fullmatch(text)
     level = int(match.group(1)) if match else None
     if level is None or not 1 <= level <= 9:
-        raise _Invalid(_l("The readiness level (TRL) must be a whole number from 1 to 9, not “%(value)s”.",
-                          value=text))
+        raise InvalidCell(_l("The readiness level (TRL) must be a whole number from 1 to 9, not “%(value)s”.",
+                             value=text))
     return level
+
+
+def parse_dong(text: str) -> int | None:
+    """A whole number of dong as people write it — ``1500000``, ``1.500.000``, ``1,500,000`` or ``1 500 000``,
+    optionally followed by đ, đồng, VNĐ or ₫ — or None when ``text`` is not one."""
+    amount = _CURRENCY.sub("", text).strip()
+    if _PLAIN_NUMBER.fullmatch(amount) or _GROUPED_NUMBER.fullmatch(amount):
+        return int(re.sub(r"\D", "", amount))
+    return None
 
 
 def _parse_price(text: str) -> int | None:
     if not text:
         return None
-    amount = _CURRENCY.sub("", text).strip()
-    if _PLAIN_NUMBER.fullmatch(amount) or _GROUPED_NUMBER.fullmatch(amount):
-        value = int(re.sub(r"\D", "", amount))
-        if value <= MAX_PRICE:
-            return value
-    raise _Invalid(_l("The price must be a whole number of dong, e.g. 1500000 or 1.500.000, not “%(value)s”.",
-                      value=text))
+    value = parse_dong(text)
+    if value is not None and value <= MAX_PRICE:
+        return value
+    raise InvalidCell(_l("The price must be a whole number of dong, e.g. 1500000 or 1.500.000, not “%(value)s”.",
+                         value=text))
 
 
 def _parse_yes_no(text: str) -> bool:
@@ -522,17 +594,22 @@ def _parse_yes_no(text: str) -> bool:
         return True
     if answer in _NO:
         return False
-    raise _Invalid(_l("Write “yes” or “no”, not “%(value)s”.", value=text))
+    raise InvalidCell(_l("Write “yes” or “no”, not “%(value)s”.", value=text))
 
 
-def _parse_contact(text: str) -> dict[str, str | None]:
-    """``"Name; email; phone"``. Three parts are taken in that order (any may be empty) unless the email is clearly
-    elsewhere; otherwise each part is recognised by its look."""
+def parse_contact(text: str) -> dict[str, str | None]:
+    """A contact cell, ``"Name; email; phone"``, as the ``{"name", "email", "phone"}`` that ``set_contact`` takes.
+
+    Three parts are taken in that order (any may be empty) unless the email is clearly elsewhere; otherwise each part
+    is recognised by its look.
+
+    :raises InvalidCell: for a malformed cell or email address, or a part too long.
+    """
     parts = [part.strip() for part in text.replace("\n", ";").split(";")]
     contact: dict[str, str | None] = {"name": None, "email": None, "phone": None}
     if not text:
         return contact
-    bad_shape = _Invalid(_l("Write the contact as “Name; email; phone” (leave a part empty if unknown)."))
+    bad_shape = InvalidCell(_l("Write the contact as “Name; email; phone” (leave a part empty if unknown)."))
     if len(parts) == 3 and (not parts[1] or "@" in parts[1] or not any("@" in part for part in parts)):
         contact = dict(zip(("name", "email", "phone"), (part or None for part in parts), strict=True))
     elif len(parts) <= 3:
@@ -544,10 +621,10 @@ def _parse_contact(text: str) -> dict[str, str | None]:
     else:
         raise bad_shape
     if contact["email"] is not None and not _EMAIL.fullmatch(contact["email"]):
-        raise _Invalid(_l("“%(value)s” is not a valid email address.", value=contact["email"]))
+        raise InvalidCell(_l("“%(value)s” is not a valid email address.", value=contact["email"]))
     for kind in ("name", "email", "phone"):
         if contact[kind] is not None:
-            _check_length(contact[kind], f"contact_{kind}")
+            check_length(contact[kind], MAX_LENGTHS[f"contact_{kind}"])
     return contact
 
 
@@ -563,9 +640,9 @@ def contact_cell(name: str | None, email: str | None, phone: str | None) -> str:
         short.pop()
     for candidate in ("; ".join(filter(None, parts)), "; ".join(short)):
         try:
-            if _parse_contact(candidate) == expected:
+            if parse_contact(candidate) == expected:
                 return candidate
-        except _Invalid:
+        except InvalidCell:
             pass
     return "; ".join(parts)
 
@@ -575,15 +652,15 @@ def _looks_like_phone(text: str) -> bool:
 
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
-    "code": _parse_code,
-    "title": _parse_title,
+    "code": parse_code,
+    "title": parse_title,
     "title_en": _parse_title_en,
     "summary": lambda text: text,
     "description": lambda text: text,
     "description_en": lambda text: text or None,
     "keywords": split_list,
     "trl": _parse_trl,
-    "contact": _parse_contact,
+    "contact": parse_contact,
     "price_min": _parse_price,
     "price_max": _parse_price,
     "price_negotiable": _parse_yes_no,
@@ -608,12 +685,13 @@ def apply_import(plan: ImportPlan, *, actor: User | None, progress: Callable[[in
     """
     if not plan.ok:
         raise ImportRefused(f"{len(plan.problems)} problem(s) in {plan.file_name}")
-    with _fewer_collections():
+    with fewer_collections():
         _apply(plan, actor, progress)
 
 
 def _apply(plan: ImportPlan, actor: User | None, progress: Callable[[int], None] | None) -> None:
     from marketplace.catalogue.services import after_publication
+    from marketplace.suggestions.services import technologies_changed
 
     now = utcnow()
     institutes = dict(plan.institutes)
@@ -621,6 +699,7 @@ def _apply(plan: ImportPlan, actor: User | None, progress: Callable[[int], None]
         institutes[key] = Organization(kind=OrganizationKind.INSTITUTE, name=name, short_name=short_name)
         db.session.add(institutes[key])
     newly_published: list[Technology] = []
+    written: list[Technology] = []
     to_write = [entry for entry in plan.entries if entry.action != UNCHANGED]
     for done, entry in enumerate(to_write, start=1):
         if entry.action == CREATE:
@@ -635,6 +714,7 @@ def _apply(plan: ImportPlan, actor: User | None, progress: Callable[[int], None]
             technology.published_at = now
             newly_published.append(technology)
         technology.confirmed_at = now
+        written.append(technology)
         if done % FLUSH_EVERY == 0:
             db.session.flush()
             if progress is not None:
@@ -643,6 +723,7 @@ def _apply(plan: ImportPlan, actor: User | None, progress: Callable[[int], None]
     if progress is not None and len(to_write) % FLUSH_EVERY:
         progress(len(to_write) % FLUSH_EVERY)
     after_publication(newly_published)
+    technologies_changed(written)
     counts = plan.counts
     record_event("catalogue.import", "import", None, actor=actor, data={
         "file": plan.file_name, "format": plan.kind, "rows": plan.rows, "created": counts["created"],

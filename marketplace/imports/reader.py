@@ -11,7 +11,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import PurePath
@@ -20,6 +20,9 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from marketplace.imports.columns import column_for_header
+
+#: Recognises a file format's headers: the key of the column a header names, or None.
+KnownHeader = Callable[[str], str | None]
 
 #: The file formats accepted, by file-name extension.
 KINDS = {".csv": "csv", ".xlsx": "xlsx"}
@@ -81,20 +84,22 @@ def file_kind(file_name: str) -> str:
     return KINDS[suffix]
 
 
-def read_table(data: bytes, file_name: str) -> Table:
+def read_table(data: bytes, file_name: str, known_header: KnownHeader = column_for_header) -> Table:
     """Read the rows of an uploaded list.
 
     :param data: the file's content.
     :param file_name: the name the file had on the user's computer; its extension selects the format.
+    :param known_header: the key of the column a header names, or None (by default, the Academy's list); it finds
+        the header row below a title, and the separator of a CSV.
     :raises FileRefused: when the file is empty, in another encoding, not really of its format, or has no rows.
     """
     kind = file_kind(file_name)
     if not data.strip():
         raise FileRefused(_l("The file is empty."))
     if kind == "csv":
-        return _table(_csv_records(data), _base_name(file_name), kind)
+        return _table(_csv_records(data, known_header), _base_name(file_name), kind, known_header)
     records, sheet_name, sheet_count = _xlsx_records(data)
-    table = _table(records, _base_name(file_name), kind)
+    table = _table(records, _base_name(file_name), kind, known_header)
     table.sheet_name, table.sheet_count = sheet_name, sheet_count
     return table
 
@@ -106,7 +111,7 @@ def _base_name(file_name: str) -> str:
 
 # --- CSV -------------------------------------------------------------------------------------------------------
 
-def _csv_records(data: bytes) -> list[tuple[int, list[str]]]:
+def _csv_records(data: bytes, known_header: KnownHeader) -> list[tuple[int, list[str]]]:
     if data.startswith(ZIP_SIGNATURE):
         raise FileRefused(_l("This file is an Excel workbook with a .csv name. Rename it to .xlsx, or save it from "
                              "Excel as “CSV UTF-8”."))
@@ -133,7 +138,7 @@ def _csv_records(data: bytes) -> list[tuple[int, list[str]]]:
     if match:
         delimiter, text = match.group(1), rest
     else:
-        delimiter = _detect_delimiter(text)
+        delimiter = _detect_delimiter(text, known_header)
     records: list[tuple[int, list[str]]] = []
     reader = csv.reader(_lines(text), delimiter=delimiter)
     number = 0
@@ -159,7 +164,7 @@ def _lines(text: str) -> Iterator[str]:
         yield text[start:]
 
 
-def _detect_delimiter(text: str) -> str:
+def _detect_delimiter(text: str, known_header: KnownHeader) -> str:
     """The separator that turns the top rows into the most known headers (then into the most cells)."""
     best, best_score = ",", (-1, -1)
     top = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS * 4])
@@ -171,7 +176,7 @@ def _detect_delimiter(text: str) -> str:
             for index, cells in enumerate(csv.reader(io.StringIO(top, newline=""), delimiter=delimiter)):
                 if index >= HEADER_SEARCH_ROWS:
                     break
-                known = max(known, sum(1 for cell in cells if column_for_header(cell)))
+                known = max(known, sum(1 for cell in cells if known_header(cell)))
                 widest = max(widest, len(cells))
         except csv.Error:
             continue
@@ -236,14 +241,14 @@ def _cell_text(value: Any) -> str:
 
 # --- Both ------------------------------------------------------------------------------------------------------
 
-def _table(records: list[tuple[int, list[str]]], file_name: str, kind: str) -> Table:
+def _table(records: list[tuple[int, list[str]]], file_name: str, kind: str, known_header: KnownHeader) -> Table:
     records = [(number, cells) for number, cells in records if any(cell.strip() for cell in cells)]
     if not records:
         raise FileRefused(_l("The file is empty."))
     # The header is the first row naming at least two known columns; rows above it are a title.
     header_index = 0
     for index, (_number, cells) in enumerate(records[:HEADER_SEARCH_ROWS]):
-        if sum(1 for cell in cells if column_for_header(cell)) >= 2:
+        if sum(1 for cell in cells if known_header(cell)) >= 2:
             header_index = index
             break
     header_row, headers = records[header_index]

@@ -18,6 +18,7 @@ from marketplace.extensions import db
 from marketplace.models import RevisionStatus, Technology, TechnologyRevision, TechnologyStatus, User
 from marketplace.models.base import utcnow
 from marketplace.notifications import notify
+from marketplace.suggestions.services import technologies_changed
 
 #: criterion -> label; each is scored 0–5.
 RUBRIC = {
@@ -160,3 +161,5 @@ def decide(revision: TechnologyRevision, reviewer: User, scores: dict[str, int],
                comment=comment or "")
     if first_publication:
         after_publication([technology])
+    if decision == Decision.PUBLISH:
+        technologies_changed([technology])

@@ -6,11 +6,15 @@ overwritten; only rows still in the ``suggested`` state are replaced.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -19,7 +23,7 @@ from flask import current_app
 from marketplace.extensions import db
 from marketplace.models import Match, MatchOrigin, MatchStatus, Need, NeedStatus, Technology, TechnologyStatus
 from marketplace.models.base import utcnow
-from matching.tfidf import MatchingWeights, NeedText, TechnologyText, TfidfMatcher
+from matching.tfidf import MatchingWeights, NeedText, Suggestion, TechnologyText, TfidfMatcher
 
 #: Configuration keys of the matcher's weights (see matching.tfidf.MatchingWeights for their meaning).
 WEIGHT_SETTINGS = {name: f"MATCH_{name.upper()}" for name in MatchingWeights.__dataclass_fields__}
@@ -44,6 +48,13 @@ def need_text(need: Need) -> NeedText:
                     desired_outcome=need.desired_outcome or "", sectors=tuple(s.slug for s in need.sectors))
 
 
+#: Needs in these statuses take suggestions.
+MATCHED_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.MATCHED)
+#: Above this many technologies at once (an import), every open need is re-matched instead of one technology at a
+#: time.
+BULK_CHANGE = 20
+
+
 def fit_model() -> TfidfMatcher:
     """Fit a matcher on every published technology."""
     technologies = db.session.scalars(
@@ -52,8 +63,12 @@ def fit_model() -> TfidfMatcher:
     ).all()
     priority = frozenset(s.slug for t in technologies for s in t.sectors if s.is_priority)
     version = f"{utcnow():%Y%m%dT%H%M%SZ}-{len(technologies)}"
-    return TfidfMatcher(weights=weights_from_config(), priority_sectors=priority, version=version).fit(
-        [technology_text(t) for t in technologies])
+    matcher = TfidfMatcher(weights=weights_from_config(), priority_sectors=priority, version=version)
+    try:
+        return matcher.fit([technology_text(t) for t in technologies])
+    except ValueError:
+        # An empty catalogue (or one with nothing but function words) has no vocabulary: nothing can match yet.
+        return TfidfMatcher(weights=weights_from_config(), priority_sectors=priority, version=version)
 
 
 def save_model(matcher: TfidfMatcher) -> Path:
@@ -76,6 +91,80 @@ def load_model() -> TfidfMatcher | None:
         return None
 
 
+_models: dict[str, tuple[tuple[int, int], TfidfMatcher]] = {}
+_models_lock = threading.Lock()
+
+
+def _file_key(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Serialise changes of the model file between processes (gunicorn workers, CLI)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _remember(path: Path, matcher: TfidfMatcher) -> TfidfMatcher:
+    key = _file_key(path)
+    if key is not None:
+        with _models_lock:
+            _models[str(path)] = (key, matcher)
+    return matcher
+
+
+def current_model() -> TfidfMatcher:
+    """The persisted model, loaded once per process and again whenever the file changes; fitted (and saved) on
+    first use when there is none yet."""
+    path = Path(current_app.config["MATCH_MODEL_PATH"])
+    key = _file_key(path)
+    with _models_lock:
+        cached = _models.get(str(path))
+    if cached is not None and key is not None and cached[0] == key:
+        return cached[1]
+    matcher = load_model() if key is not None else None
+    if matcher is None:
+        with _exclusive(path):
+            matcher = load_model()
+            if matcher is None:
+                matcher = fit_model()
+                save_model(matcher)
+    return _remember(path, matcher)
+
+
+def _change_model(change: Callable[[TfidfMatcher], None]) -> TfidfMatcher:
+    """Apply ``change`` to the persisted model and save it, one process at a time (a model fitted now already holds
+    the current catalogue and needs no change)."""
+    path = Path(current_app.config["MATCH_MODEL_PATH"])
+    with _exclusive(path):
+        matcher = load_model()
+        if matcher is None or not matcher.size:
+            matcher = fit_model()
+        else:
+            change(matcher)
+        save_model(matcher)
+    return _remember(path, matcher)
+
+
+def _published(technology_ids: Iterable[int]) -> set[int]:
+    """Those of ``technology_ids`` that are published now (the model may lag behind an archive or a rollback)."""
+    ids = list(set(technology_ids))
+    if not ids:
+        return set()
+    return set(db.session.scalars(sa.select(Technology.id).where(
+        Technology.id.in_(ids), Technology.status == TechnologyStatus.PUBLISHED)))
+
+
 def _decided_pairs(need_ids: list[int]) -> dict[int, set[int]]:
     decided: dict[int, set[int]] = {}
     rows = db.session.execute(sa.select(Match.need_id, Match.technology_id).where(
@@ -94,7 +183,12 @@ def refresh_suggestions(matcher: TfidfMatcher, needs: Iterable[Need],
     for start in range(0, len(needs), 256):
         batch = needs[start:start + 256]
         ids = [need.id for need in batch]
-        results = matcher.match_many([need_text(n) for n in batch], exclude=_decided_pairs(ids))
+        top_k = matcher.weights.top_k
+        # A few spare suggestions stand in for technologies the model still holds but the catalogue no longer does.
+        results = matcher.match_many([need_text(n) for n in batch], exclude=_decided_pairs(ids), top_k=top_k + 5)
+        published = _published(s.technology_id for found in results.values() for s in found)
+        results = {need_id: [s for s in found if s.technology_id in published][:top_k]
+                   for need_id, found in results.items()}
         existing = {(m.need_id, m.technology_id): m for m in db.session.scalars(
             sa.select(Match).where(Match.need_id.in_(ids), Match.status == MatchStatus.SUGGESTED,
                                    Match.origin == MatchOrigin.MATCHER))}
@@ -121,7 +215,8 @@ def refresh_suggestions(matcher: TfidfMatcher, needs: Iterable[Need],
 
 
 def open_needs() -> list[Need]:
-    return list(db.session.scalars(sa.select(Need).where(Need.status == NeedStatus.OPEN)
+    """The needs that take suggestions."""
+    return list(db.session.scalars(sa.select(Need).where(Need.status.in_(MATCHED_NEED_STATUSES))
                                    .options(so.selectinload(Need.sectors)).order_by(Need.id)))
 
 
@@ -136,3 +231,84 @@ def ranked_matches(need_ids: list[int] | None = None, limit: int = 20) -> dict[i
         if len(grouped.setdefault(match.need_id, [])) < limit:
             grouped[match.need_id].append(match)
     return grouped
+
+
+def rebuild(progress: Callable[[int], None] | None = None) -> tuple[TfidfMatcher, int, int]:
+    """Refit the model on the published catalogue, save it and recompute the suggestions of every open need.
+    Flushes; returns the model, the number of needs and the number of suggestions they now have."""
+    matcher = fit_model()
+    save_model(matcher)
+    _remember(Path(current_app.config["MATCH_MODEL_PATH"]), matcher)
+    needs = open_needs()
+    return matcher, len(needs), refresh_suggestions(matcher, needs, progress=progress)
+
+
+def match_needs(needs: Iterable[Need]) -> int:
+    """Suggest technologies for needs just opened or edited, at once, with the current model. Flushes."""
+    needs = [need for need in needs if need.status in MATCHED_NEED_STATUSES]
+    if not needs:
+        return 0
+    return refresh_suggestions(current_model(), needs)
+
+
+def technologies_changed(technologies: list[Technology]) -> int:
+    """Technologies published or republished with new content: put them in the model and offer them to the open
+    needs they fit. Flushes; returns how many needs were re-matched."""
+    if not technologies:
+        return 0
+    texts = [technology_text(t) for t in technologies]
+    matcher = _change_model(lambda model: model.add(texts))
+    needs = open_needs()
+    if len(technologies) <= BULK_CHANGE:
+        candidates = [need_text(need) for need in needs]
+        affected: set[int] = set()
+        for technology in technologies:
+            affected.update(s.need_id for s in matcher.match_technology(technology.id, candidates))
+        # Matches already stored for a changed technology may no longer hold: those needs are re-matched too.
+        affected.update(db.session.scalars(sa.select(Match.need_id).where(
+            Match.technology_id.in_([t.id for t in technologies]), Match.status == MatchStatus.SUGGESTED)))
+        needs = [need for need in needs if need.id in affected]
+    refresh_suggestions(matcher, needs)
+    return len(needs)
+
+
+def technology_withdrawn(technology: Technology) -> None:
+    """A technology left the catalogue: out of the model, its undecided suggestions withdrawn. Flushes."""
+    _change_model(lambda model: model.remove([technology.id]))
+    db.session.execute(sa.delete(Match).where(
+        Match.technology_id == technology.id, Match.status == MatchStatus.SUGGESTED,
+        Match.origin == MatchOrigin.MATCHER))
+    db.session.flush()
+
+
+def preview(data: dict[str, Any], top: int = 3) -> tuple[int, list[tuple[Technology, Suggestion]]]:
+    """For a need being written (form data, not saved): how many published technologies would be suggested, and
+    the best ``top`` with their suggestions."""
+    text = NeedText(id=0, title=data.get("title") or "", description=data.get("description") or "",
+                    desired_outcome=data.get("desired_outcome") or "", sectors=tuple(data.get("sectors") or ()))
+    if not (text.title + text.description + text.desired_outcome).strip():
+        return 0, []
+    count, best = current_model().preview(text, top=top)
+    technologies = {t.id: t for t in db.session.scalars(sa.select(Technology).where(
+        Technology.id.in_([s.technology_id for s in best]), Technology.status == TechnologyStatus.PUBLISHED))}
+    return count, [(technologies[s.technology_id], s) for s in best if s.technology_id in technologies]
+
+
+def score_proposals(need: Need) -> None:
+    """Give the matcher's score and explanation to proposals of ``need`` that have none, so that staff see how a
+    firm's choice compares with the suggestions. A pair scoring under ``min_score`` keeps none: the matcher sees
+    nothing in common. Flushes."""
+    pending = list(db.session.scalars(sa.select(Match).where(Match.need_id == need.id, Match.score.is_(None))))
+    if not pending:
+        return
+    matcher = current_model()
+    text = need_text(need)
+    for match in pending:
+        try:
+            found = matcher.match_technology(match.technology_id, [text])
+        except KeyError:  # not in the model (published since the model was saved by another process)
+            continue
+        if found:
+            match.score = found[0].score
+            match.explanation = {**asdict(found[0].explanation), "model": matcher.version}
+    db.session.flush()

@@ -71,3 +71,32 @@
     control.addEventListener("change", function () { control.form.submit(); });
   });
 })();
+
+(function () {
+  "use strict";
+  // The need form's coaching panel: refreshed from the server while the firm types (nothing is saved).
+  var form = document.getElementById("need-form");
+  var panel = document.getElementById("coach-panel");
+  if (!form || !panel) { return; }
+  var timer = null;
+  var pending = null;
+  var refresh = function () {
+    if (pending) { pending.abort(); }
+    pending = new AbortController();
+    fetch(form.getAttribute("data-coach-url"), {method: "POST", body: new FormData(form), signal: pending.signal,
+                                                 headers: {"Accept": "text/html"}})
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        // The fragment is rendered (and escaped) by the server's templates.
+        if (html !== null) { panel.innerHTML = html; }
+      })
+      .catch(function () { /* the preview button still works */ });
+  };
+  var schedule = function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(refresh, 500);
+  };
+  form.addEventListener("input", schedule);
+  form.addEventListener("change", schedule);
+  if (form.querySelector("[name=title]").value.trim()) { refresh(); }
+})();
