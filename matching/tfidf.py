@@ -129,6 +129,7 @@ _EXPLAINED_TERMS = 5
 _RARE_SHARE = 0.02
 _BANDS = 128
 _PRUNE_FROM = 20_000  # technologies; below, the plain product is as fast
+_PRUNE_BATCH = 32  # needs at a time; one need alone (match, preview) is faster with the plain product
 _WORKERS = max(1, min(2, os.cpu_count() or 1))  # threads of match_many
 
 
@@ -231,7 +232,10 @@ def _changes(values: np.ndarray) -> np.ndarray:
 def _runs(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values of a sorted array and how many times each occurs."""
     starts = np.flatnonzero(_changes(sorted_keys))
-    return sorted_keys[starts], np.diff(starts, append=len(sorted_keys)).astype(np.int32)
+    counts = np.empty(len(starts), dtype=np.int32)
+    np.subtract(starts[1:], starts[:-1], out=counts[:-1], casting="unsafe")
+    counts[-1:] = len(sorted_keys) - starts[-1:]
+    return sorted_keys[starts], counts
 
 
 def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -241,16 +245,19 @@ def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     shift = max(1, (len(keys) - 1).bit_length())
     if int(keys.max()).bit_length() + shift <= 62:
         # NOTE: sorting keys with their positions packed in the low bits is ~3x faster than argsort.
-        packed = (keys << shift) | np.arange(len(keys), dtype=np.int64)
-        packed.sort()
-        order, ordered = packed & ((1 << shift) - 1), packed >> shift
-        del packed
+        ordered = keys << shift
+        ordered |= np.arange(len(keys), dtype=np.int64)
+        ordered.sort()
+        order = ordered & ((1 << shift) - 1)
+        ordered >>= shift
     else:
         order = np.argsort(keys, kind="stable")
         ordered = keys[order]
     new = _changes(ordered)
-    inverse = np.empty(len(keys), dtype=np.int32 if len(keys) < 2 ** 31 else np.int64)
-    inverse[order] = np.cumsum(new) - 1
+    index = np.cumsum(new, dtype=np.int32 if len(keys) < 2 ** 31 else np.int64)
+    index -= 1
+    inverse = np.empty_like(index)
+    inverse[order] = index
     return ordered[new], inverse
 
 
@@ -360,7 +367,7 @@ class TfidfMatcher:
 
         # Adjacent words of a technology make a pair; the pairs that span two groups exist in the technology's
         # whole text (and count in document frequencies), not in its fields' vectors.
-        first = np.flatnonzero(doc[1:] == doc[:-1])
+        first = np.flatnonzero(doc[1:] == doc[:-1]).astype(np.int32 if len(doc) < 2 ** 31 else np.int64)
         pairs, pair_index = _distinct(word_ids[first].astype(np.int64) * n_words + word_ids[first + 1])
         # Terms in alphabetical order, as the feature names "w1" < "w1 w2" < "w1x" sort: each word, then the pairs
         # it starts (the words are sorted and hold no space).
@@ -399,7 +406,7 @@ class TfidfMatcher:
         column = np.cumsum(kept) - 1
         self._idf = (np.log((n + 1) / (document_frequency[kept] + 1.0)) + 1.0).astype(np.float32)
 
-        in_fields = np.flatnonzero((entry_group != _SPANNING) & kept[term_of])
+        in_fields = (entry_group != _SPANNING) & kept[term_of]
         keys, counts, entry_group = keys[in_fields], counts[in_fields], entry_group[in_fields]
         columns = column[term_of[in_fields]].astype(np.int32)
         del term_of, in_fields
@@ -546,12 +553,12 @@ class TfidfMatcher:
 
     def _norms_by_band(self, vectors: sparse.csr_matrix) -> np.ndarray:
         """Each row's vector norm within each band of features (rare features left out)."""
-        band = self._band[vectors.indices] if len(self._band) else np.zeros(0, dtype=np.int32)
-        row = np.repeat(np.arange(vectors.shape[0], dtype=np.int64), np.diff(vectors.indptr))
-        banded = np.flatnonzero(band >= 0)
-        squares = np.bincount(row[banded] * _BANDS + band[banded], weights=np.square(vectors.data[banded],
-                              dtype=np.float64), minlength=vectors.shape[0] * _BANDS)
-        return np.sqrt(squares).astype(np.float32).reshape(vectors.shape[0], _BANDS)
+        n = vectors.shape[0]
+        band = np.where(self._band < 0, _BANDS, self._band)  # the rare ones in an extra band, dropped below
+        keys = np.repeat(np.arange(n, dtype=np.int64) * (_BANDS + 1), np.diff(vectors.indptr))
+        keys += band[vectors.indices]
+        squares = np.bincount(keys, weights=np.square(vectors.data), minlength=n * (_BANDS + 1))
+        return np.sqrt(squares.reshape(n, _BANDS + 1)[:, :_BANDS]).astype(np.float32)
 
     @property
     def size(self) -> int:
@@ -694,7 +701,7 @@ class TfidfMatcher:
         """Each need's suggestions, best first."""
         vectors = self._need_vectors(needs)
         banned = self._banned(needs, exclude)
-        if self._prunable(top_k):
+        if len(needs) >= _PRUNE_BATCH and self._prunable(top_k):
             rows, cols, similarities, scores = self._best_candidates(needs, vectors, banned, top_k)
         else:
             rows, cols, similarities, scores = self._candidates(needs, vectors)

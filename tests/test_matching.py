@@ -221,6 +221,7 @@ def test_pruned_retrieval_finds_the_same_top_k(monkeypatch):
     model = TfidfMatcher(priority_sectors=frozenset("a")).fit(catalogue)
     plain = model.match_many(needs, exclude)
     monkeypatch.setattr(tfidf, "_PRUNE_FROM", 0)
+    monkeypatch.setattr(tfidf, "_PRUNE_BATCH", 1)
     pruned = model.match_many(needs, exclude)
     for need in needs:
         assert [s.technology_id for s in pruned[need.id]] == [s.technology_id for s in plain[need.id]]
