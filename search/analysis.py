@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -61,10 +62,22 @@ class AnalyzedQuery:
     pairs: list[tuple[str, str]] = field(default_factory=list)
     # Synonym alternatives: each a list of folded word sequences that may stand for words of the query.
     alternatives: list[tuple[str, ...]] = field(default_factory=list)
+    # Highlighting: whether a folded word matches, remembered per word (the same words recur across a page of hits).
+    _matched: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _predicate: Callable[[str], bool] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def empty(self) -> bool:
         return not self.terms
+
+    def matches(self, folded_word: str) -> bool:
+        """Whether the query matches ``folded_word`` (exactly, as a prefix or with one typo, as the engines do)."""
+        found = self._matched.get(folded_word)
+        if found is None:
+            if self._predicate is None:
+                self._predicate = _matcher(self)
+            found = self._matched[folded_word] = self._predicate(folded_word)
+        return found
 
 
 def _words(text: str) -> list[str]:
@@ -139,7 +152,7 @@ def within_one_edit(a: str, b: str) -> bool:
 
 # --- Highlighting ------------------------------------------------------------------------------------------------
 
-def _matcher(query: AnalyzedQuery):  # noqa: ANN202
+def _matcher(query: AnalyzedQuery) -> Callable[[str], bool]:
     exact = {term.folded for term in query.terms}
     exact |= {phrase[0] for phrase in query.alternatives if len(phrase) == 1}
     prefixes = [term.folded for term in query.terms if term.prefix]
@@ -164,12 +177,13 @@ def _spans(text: str, query: AnalyzedQuery, folded: str | None = None) -> list[t
     folded = folded if folded is not None and len(folded) == len(text) else folded_copy(text)
     if folded is None:
         return []
-    matches = _matcher(query)
+    matches = query.matches
     words = list(_WORD.finditer(folded))
-    spans = [(m.start(), m.end()) for m in words if matches(m.group(0))]
+    spans = [m.span() for m in words if matches(m[0])]
     # Synonyms of several words are marked only where the whole phrase stands.
-    tokens = [m.group(0) for m in words]
-    for phrase in (p for p in query.alternatives if len(p) > 1):
+    phrases = [p for p in query.alternatives if len(p) > 1]
+    tokens = [m[0] for m in words] if phrases else []
+    for phrase in phrases:
         n = len(phrase)
         for i in range(len(tokens) - n + 1):
             if tuple(tokens[i:i + n]) == phrase:

@@ -1,0 +1,201 @@
+"""The embedded backend's shortcuts give what the straightforward queries give: adjacent word pairs scored as the
+phrase queries they replace, facets counted per combination of values exactly, repeated words weighed as before."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import tantivy
+
+from search import embedded
+from search.analysis import PHRASE_BOOST, analyze
+from search.base import FACETS, IndexDoc, SearchQuery
+from search.embedded import FACET_FIELDS, PAIR_FIELDS, EmbeddedBackend
+
+WORDS = ("hệ thống nhận dạng số container cảng biển đóng tàu cá xa bờ kho lạnh thủy sản xử lý nước thải khu công "
+         "nghiệp giám sát nhiệt độ cang bien dong tau container yard smart port").split()
+SECTORS = ["cang-bien", "logistics", "thuy-san", "moi-truong", "nang-luong"]
+MODES = ["license", "turnkey", "consulting", "joint_venture"]
+
+
+def _text(rng: random.Random, n: int) -> str:
+    words = [rng.choice(WORDS) for _ in range(n)]
+    if not words:
+        return ""
+    if rng.random() < 0.2:
+        words.insert(rng.randrange(len(words)), "x" * 45)  # longer than the tokenizer keeps: a gap, not a pair
+    if rng.random() < 0.2:
+        words.insert(rng.randrange(len(words)), "—")  # punctuation only: no word at all
+    return " ".join(words)
+
+
+def _corpus(count: int, seed: int = 7, version: int = 1) -> list[IndexDoc]:
+    rng = random.Random(seed)
+    return [IndexDoc(id=n, version=version, code=f"T{n}", title=_text(rng, rng.randint(1, 8)),
+                     title_en=_text(rng, rng.randint(0, 4)), keywords=[_text(rng, 2) for _ in range(rng.randint(0, 3))],
+                     summary=_text(rng, rng.randint(0, 20)), description=_text(rng, rng.randint(5, 40)),
+                     sectors=rng.sample(SECTORS, rng.randint(0, 3)), institute_id=rng.randint(1, 5),
+                     trl=rng.randint(1, 9), transfer_modes=rng.sample(MODES, rng.randint(0, 2)),
+                     stale=rng.random() < 0.2)
+            for n in range(1, count + 1)]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBackend]:
+    """Several segments, with replaced and deleted documents still in them (they count in the engine's idf)."""
+    backend = EmbeddedBackend(str(Path(tmp_path_factory.mktemp("embedded")) / "index"))
+    backend.ensure_index()
+    docs = _corpus(300)
+    for start in range(0, len(docs), 100):
+        backend.index(docs[start:start + 100])
+    backend.index(_corpus(40, seed=8, version=2))
+    backend.delete(range(250, 270))
+    backend.refresh()
+    yield backend
+    backend.drop_index()
+
+
+def _scores(engine: EmbeddedBackend, query: tantivy.Query) -> dict[int, float]:
+    searcher = engine._searcher()
+    result = searcher.search(query, limit=1000)
+    ids = searcher.fast_field_values("id", [address for _score, address in result.hits])
+    return {doc_id: score for doc_id, (score, _address) in zip(ids, result.hits, strict=True)}
+
+
+def _assert_same_scores(expected: dict[int, float], actual: dict[int, float]) -> None:
+    assert expected.keys() == actual.keys()
+    for doc_id, score in expected.items():
+        assert actual[doc_id] == pytest.approx(score, rel=1e-5), doc_id
+
+
+@pytest.mark.parametrize("pair", [("cang", "bien"), ("he", "thong"), ("container", "yard"), ("tau", "tau"),
+                                  ("bien", "dong"), ("port", "smart"), ("nhan", "xxxx"), ("xxxx", "yyyy")])
+def test_word_pairs_score_as_phrases(engine: EmbeddedBackend, pair: tuple[str, str]) -> None:
+    searcher = engine._searcher()
+    phrase = engine._phrase(pair, PHRASE_BOOST / 2, PAIR_FIELDS)
+    clause = engine._pair_clause(searcher, pair, PHRASE_BOOST / 2)
+    expected = _scores(engine, phrase)
+    if clause is None:
+        assert expected == {}
+    else:
+        assert expected, "the pair should occur in this corpus"
+        _assert_same_scores(expected, _scores(engine, clause))
+
+
+def _plain_text_query(engine: EmbeddedBackend, text: str) -> tantivy.Query:
+    """The query as built before repeated words were merged: one clause per word and per pair, phrases as such."""
+    analyzed = analyze(text, engine.synonyms)
+    should = tantivy.Occur.Should
+    clauses = [(should, engine._term_clause(term)) for term in analyzed.terms]
+    clauses += [(should, engine._phrase(pair, PHRASE_BOOST / 2, PAIR_FIELDS)) for pair in analyzed.pairs]
+    clauses += [(should, engine._phrase(alternative, 1.0)) for alternative in analyzed.alternatives]
+    return tantivy.Query.boolean_query(clauses)
+
+
+@pytest.mark.parametrize("text", ["cảng biển", "cang bien cang bien", "tàu tàu cá", "he thong nhan dang so container",
+                                  "kho lạnh thủy sản kho lạnh", "contai", "nhiet do khu cong nghiep nhiet"])
+def test_queries_score_as_before(engine: EmbeddedBackend, text: str) -> None:
+    searcher = engine._searcher()
+    expected = _scores(engine, _plain_text_query(engine, text))
+    assert expected
+    _assert_same_scores(expected, _scores(engine, engine._text_query(analyze(text, engine.synonyms), searcher)))
+
+
+QUERIES = [
+    SearchQuery(),
+    SearchQuery(text="cang bien"),
+    SearchQuery(text="container", filters={"sector": ["cang-bien", "thuy-san"]}),
+    SearchQuery(text="tàu", filters={"transfer_mode": ["license"], "trl": ["3", "4", "5"]}, trl_min=4),
+    SearchQuery(filters={"sector": ["logistics"], "transfer_mode": ["turnkey", "consulting"], "institute": ["2"]}),
+    SearchQuery(text="nhiệt độ", filters={"institute": ["1", "3"], "sector": ["no-such-sector"]}),
+]
+
+
+def _brute_force_facets(engine: EmbeddedBackend, query: SearchQuery) -> dict[str, list[tuple[str, int]]]:
+    """Each facet counted in Python over the documents its query matches (the other facets' filters applied)."""
+    searcher = engine._searcher()
+    matching = engine._text_query(analyze(query.text, engine.synonyms), searcher, scoring=False)
+    live = {doc.id: doc for doc in _corpus(300)} | {doc.id: doc for doc in _corpus(40, seed=8, version=2)}
+    facets = {}
+    for facet in FACETS:
+        ids = _scores(engine, engine._combined(matching, query, skip=facet))
+        counts: Counter[str] = Counter()
+        for doc_id in ids:
+            doc = live[doc_id]
+            values = {"sector": doc.sectors, "transfer_mode": doc.transfer_modes, "institute": [doc.institute_id],
+                      "trl": [doc.trl]}[facet]
+            counts.update(str(value) for value in set(values))
+        facets[facet] = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return facets
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_facet_counts_by_combination_are_exact(engine: EmbeddedBackend, query: SearchQuery) -> None:
+    facets = engine.search(query).facets
+    assert {facet: [(c.value, c.count) for c in counts] for facet, counts in facets.items()} == \
+        _brute_force_facets(engine, query)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_facets_with_too_many_combinations_are_counted_on_their_fields(
+        engine: EmbeddedBackend, query: SearchQuery, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = engine.search(query).facets
+    monkeypatch.setattr(embedded, "SET_BUCKETS", 1)
+    fields: list[str] = []
+    monkeypatch.setattr(engine, "_searcher", lambda: _Recorder(EmbeddedBackend._searcher(engine), fields))
+    assert engine.search(query).facets == expected
+    if not query.text and not query.filters:
+        assert {FACET_FIELDS["sector"], FACET_FIELDS["transfer_mode"]} <= set(fields)
+
+
+class _Recorder:
+    """A searcher that notes which fields its aggregations count (tantivy's own classes cannot be patched)."""
+
+    def __init__(self, searcher: tantivy.Searcher, fields: list[str]) -> None:
+        self._searcher, self._fields = searcher, fields
+
+    def aggregate(self, search: tantivy.Query, spec: dict) -> dict:
+        self._fields.extend(request["terms"]["field"] for request in spec.values())
+        return self._searcher.aggregate(search, spec)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._searcher, name)
+
+
+def test_a_searcher_is_reused_until_any_process_commits(tmp_path: Path) -> None:
+    writer, reader = EmbeddedBackend(str(tmp_path / "index")), EmbeddedBackend(str(tmp_path / "index"))
+    writer.ensure_index()
+    assert reader.search(SearchQuery(text="container")).total == 0
+    searcher = reader._searcher()
+    assert reader._searcher() is searcher  # nothing committed: the same searcher
+    for version, title in enumerate(["Hệ thống nhận dạng số container", "Cổng cảng container tự động"], start=1):
+        writer.index([IndexDoc(id=1, version=version, code="T1", title=title)])
+        # Each commit is seen by the other instance at once, with no refresh.
+        assert [hit.title_html for hit in reader.search(SearchQuery(text="container")).hits] == [
+            title.replace("container", "<mark>container</mark>")]
+    writer.delete([1])
+    assert reader.search(SearchQuery(text="container")).total == 0
+    assert reader._searcher() is not searcher
+
+
+def test_opening_an_index_leaves_its_layout_marker_alone(tmp_path: Path) -> None:
+    """Every worker opens the index: a marker rewritten on each open was briefly empty, and a worker that read it
+    then took the index for an older layout and emptied it."""
+    first = EmbeddedBackend(str(tmp_path / "index"))
+    first.index([IndexDoc(id=1, version=1, code="T1", title="Hệ thống nhận dạng số container")])
+    marker = (tmp_path / "index" / "schema-version").stat()
+    for _ in range(3):
+        assert EmbeddedBackend(str(tmp_path / "index")).search(SearchQuery(text="container")).total == 1
+    after = (tmp_path / "index" / "schema-version").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (marker.st_ino, marker.st_mtime_ns)
+
+
+def test_an_index_of_an_older_layout_starts_afresh(tmp_path: Path) -> None:
+    EmbeddedBackend(str(tmp_path / "index")).index([IndexDoc(id=1, version=1, code="T1", title="container")])
+    (tmp_path / "index" / "schema-version").write_text("technologies-v1")
+    assert EmbeddedBackend(str(tmp_path / "index")).search(SearchQuery(text="container")).total == 0
+    assert (tmp_path / "index" / "schema-version").read_text() == embedded.SCHEMA_VERSION
