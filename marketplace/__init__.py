@@ -17,6 +17,9 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
     :raises RuntimeError: when ``SECRET_KEY`` is missing outside development and testing.
     """
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
+    from marketplace.web import Request
+
+    app.request_class = Request
     app.config.from_object(config_class or config_from_env())
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
@@ -51,8 +54,11 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
     from marketplace.errors import bp as errors_bp
     from marketplace.imports import bp as imports_bp
     from marketplace.main import bp as main_bp
+    from marketplace.matches import bp as matches_bp
     from marketplace.moderation import bp as moderation_bp
     from marketplace.needs import bp as needs_bp
+    from marketplace.reports import bp as reports_bp
+    from marketplace.rounds import bp as rounds_bp
     from marketplace.subscriptions import bp as subscriptions_bp
 
     app.register_blueprint(errors_bp)
@@ -65,18 +71,23 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
     app.register_blueprint(imports_bp, url_prefix="/catalogue/import")
     app.register_blueprint(subscriptions_bp)
     app.register_blueprint(needs_bp)
+    app.register_blueprint(matches_bp)
+    app.register_blueprint(rounds_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
     from marketplace import cli, imports, subscriptions
     from marketplace.catalogue import cli as catalogue_cli
     from marketplace.demo import cli as demo_cli
     from marketplace.needs import cli as needs_cli
+    from marketplace.reports import cli as reports_cli
     from marketplace.suggestions import cli as suggestions_cli
 
     cli.init_app(app)
     catalogue_cli.init_app(app)
     suggestions_cli.init_app(app)
     needs_cli.init_app(app)
+    reports_cli.init_app(app)
     imports.init_app(app)
     subscriptions.init_app(app)
     demo_cli.init_app(app)

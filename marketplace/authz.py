@@ -24,6 +24,7 @@ GUEST = "guest"  # visitors who are not signed in; signed-in users are sent to t
 SIGNED_IN = "signed_in"  # any signed-in account
 FIRM = "firm"
 RESEARCHER = "researcher"
+PARTY = "party"  # firms and researchers: the two sides of a match
 STAFF = "staff"  # the Department's staff, and admins
 ADMIN = "admin"
 
@@ -33,6 +34,7 @@ _ROLE_RULES: dict[str, Callable[[Any], bool]] = {
     SIGNED_IN: lambda user: user.is_authenticated,
     FIRM: lambda user: user.is_authenticated and user.role == Role.FIRM,
     RESEARCHER: lambda user: user.is_authenticated and user.role == Role.RESEARCHER,
+    PARTY: lambda user: user.is_authenticated and user.role in (Role.FIRM, Role.RESEARCHER),
     STAFF: lambda user: user.is_authenticated and user.role in (Role.STAFF, Role.ADMIN),
     ADMIN: lambda user: user.is_authenticated and user.role == Role.ADMIN,
 }
@@ -66,6 +68,15 @@ def _need_rule(name: str) -> Callable[[Any, Any], bool]:
     return rule
 
 
+def _match_rule(name: str) -> Callable[[Any, Any], bool]:
+    def rule(user: Any, match: Any) -> bool:
+        from marketplace.matches import lifecycle
+
+        return getattr(lifecycle, name)(user, match)
+
+    return rule
+
+
 # Rules about one object: (user, object) -> allowed.
 _OBJECT_RULES: dict[str, Callable[[Any, Any], bool]] = {
     # An admin may deactivate any account but their own, so that one admin always remains able to sign in.
@@ -91,6 +102,10 @@ _OBJECT_RULES: dict[str, Callable[[Any, Any], bool]] = {
     "need.manage": _need_rule("can_manage"),
     # Suggestions with their scores and explanations: the author and staff.
     "need.view_matches": _need_rule("can_manage"),
+    # A match: staff, the firm of the need, and the researcher once introduced.
+    "match.view": _match_rule("can_view"),
+    # Accepting or declining an introduction: each party once; every other move is staff's.
+    "match.respond": _match_rule("can_respond"),
 }
 
 

@@ -3,25 +3,48 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, Form, RadioField, SelectField, SelectMultipleField, ValidationError
-from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms import (
+    DateField,
+    Field,
+    Form,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TimeField,
+    ValidationError,
+)
+from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from marketplace.amounts import MAX_DONG, parse_dong
 from marketplace.passwords import password_problem
 
 __all__ = [
-    "ChoiceRadioField", "ChoiceSelectField", "MultiCheckboxField", "Optional", "StrongPassword", "TAX_CODE_RE",
-    "email_format", "matches", "max_length", "required", "split_list",
+    "AmountField", "ChoiceRadioField", "ChoiceSelectField", "ClockField", "DayField", "email_format", "matches",
+    "max_length", "MultiCheckboxField", "Optional", "required", "split_list", "StrongPassword", "TAX_CODE_RE",
+    "WholeNumberField",
 ]
 
 #: A Vietnamese tax code: 10 digits, or 10 digits, a dash and 3 digits for a branch.
 TAX_CODE_RE = re.compile(r"^\d{10}(-\d{3})?$")
 
 
+class _Required(InputRequired):
+    """Input required, and blank text (spaces only) counts as none."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        super().__call__(form, field)
+        if isinstance(field.data, str) and not field.data.strip():
+            raise StopValidation(self.message)
+
+
 def required() -> InputRequired:
-    return InputRequired(message=_l("This field is required."))
+    return _Required(message=_l("This field is required."))
 
 
 def email_format() -> Email:
@@ -82,8 +105,64 @@ class MultiCheckboxField(_ChoiceMessages, SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+_NOT_AN_AMOUNT = _l("Enter a whole number of dong, e.g. 2000000000 or 2.000.000.000.")
+
+
+class AmountField(StringField):
+    """An amount of dong typed as people write it (``2.000.000.000``, ``2 000 000 000 đ``); ``data`` is the int or
+    None. What was typed is shown again when it is not an amount."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "numeric"})
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        text = (valuelist[0] if valuelist else "").strip()
+        if not text:
+            self.data = None
+            return
+        self.data = parse_dong(text)
+        if self.data is None:
+            raise ValueError(_NOT_AN_AMOUNT)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else f"{self.data:,}".replace(",", ".")
+
+
+class DayField(DateField):
+    """A date (``YYYY-MM-DD``, as the browser's date picker sends it) with our message when it is not one."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a date, e.g. 2026-12-31.")) from None
+
+
+class WholeNumberField(IntegerField):
+    """A whole number, with our message when it is not one."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a whole number.")) from None
+
+
+class ClockField(TimeField):
+    """A time of day (``HH:MM``), with our message when it is not one."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a time, e.g. 08:30.")) from None
+
+
 def vnd_amount() -> NumberRange:
-    return NumberRange(min=0, max=10**15, message=_l("Enter an amount in VND, without separators."))
+    return NumberRange(min=0, max=MAX_DONG, message=_NOT_AN_AMOUNT)
 
 
 def split_list(text: str | None) -> list[str]:

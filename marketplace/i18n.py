@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from babel.numbers import format_currency
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, ngettext
 from flask_login import current_user
 
 SESSION_KEY = "locale"
@@ -65,12 +65,31 @@ def format_moment(value: datetime | None) -> str:
     return "" if value is None else format_datetime(value, DATETIME_PATTERNS.get(_locale(), DATETIME_PATTERNS["en"]))
 
 
+def format_clock(value: datetime | None) -> str:
+    """A time of day in Hai Phong's time zone: ``08:30``."""
+    return "" if value is None else format_datetime(value, "HH:mm")
+
+
+def format_time_left(value: timedelta | None) -> str:
+    """A time still to run, counted in days down to two, then hours, then minutes: ``12 ngày``, ``5 giờ`` (vi);
+    ``12 days`` (en). Weeks or months would be too coarse for a deadline."""
+    if value is None:
+        return ""
+    if value >= timedelta(days=2):
+        return ngettext("%(num)d day", "%(num)d days", value.days)
+    if value >= timedelta(hours=2):
+        return ngettext("%(num)d hour", "%(num)d hours", int(value.total_seconds() // 3600))
+    return ngettext("%(num)d minute", "%(num)d minutes", max(1, int(value.total_seconds() // 60)))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["vnd"] = format_vnd
     app.jinja_env.filters["vnd_range"] = format_vnd_range
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["date"] = format_day
     app.jinja_env.filters["datetime"] = format_moment
+    app.jinja_env.filters["time_left"] = format_time_left
+    app.jinja_env.filters["clock"] = format_clock
 
     from marketplace import i18n_labels
 
@@ -89,4 +108,7 @@ def init_app(app: Flask) -> None:
             "need_visibility_labels": i18n_labels.NEED_VISIBILITY_LABELS,
             "match_status_labels": i18n_labels.MATCH_STATUS_LABELS,
             "match_origin_labels": i18n_labels.MATCH_ORIGIN_LABELS,
+            "decline_reason_labels": i18n_labels.DECLINE_REASON_LABELS,
+            "party_response_labels": i18n_labels.PARTY_RESPONSE_LABELS,
+            "meeting_outcome_labels": i18n_labels.MEETING_OUTCOME_LABELS,
         }

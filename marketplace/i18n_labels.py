@@ -5,11 +5,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from marketplace.models import (
+    DeclineReason,
     MatchOrigin,
     MatchStatus,
+    MeetingOutcome,
     NeedStatus,
     NeedVisibility,
     OrganizationKind,
+    PartyResponse,
     RevisionStatus,
     Role,
     TechnologyStatus,
@@ -95,4 +98,25 @@ MATCH_ORIGIN_LABELS = {
     MatchOrigin.MATCHER: _l("Suggested by the matcher"),
     MatchOrigin.FIRM: _l("Proposed by the firm"),
     MatchOrigin.STAFF: _l("Proposed by the Department"),
+}
+
+DECLINE_REASON_LABELS = {
+    DeclineReason.NOT_RELEVANT: _l("Not relevant to our needs"),
+    DeclineReason.TOO_EXPENSIVE: _l("Too expensive"),
+    DeclineReason.NOT_READY: _l("The technology is not ready enough"),
+    DeclineReason.TIMING: _l("Not the right time"),
+    DeclineReason.ALREADY_SOLVED: _l("Already solved another way"),
+    DeclineReason.OTHER: _l("Other reason"),
+}
+
+PARTY_RESPONSE_LABELS = {
+    PartyResponse.ACCEPTED: _l("Accepted"),
+    PartyResponse.DECLINED: _l("Declined"),
+}
+
+MEETING_OUTCOME_LABELS = {
+    MeetingOutcome.NEGOTIATING: _l("Continue to negotiation"),
+    MeetingOutcome.AGREEMENT_SIGNED: _l("Agreement signed"),
+    MeetingOutcome.NO_DEAL: _l("No deal"),
+    MeetingOutcome.ABSENT: _l("A party did not attend"),
 }

@@ -25,6 +25,24 @@ MESSAGES = {
     "technology.stale": _l("Your technology “%(title)s” has not been confirmed for a year and is now marked as out "
                            "of date. Confirm it to restore its place in the catalogue."),
     "subscription.new_technology": _l("A newly published technology matches what you follow: “%(title)s”."),
+    "match.introduced": _l("The Department introduces the need “%(need)s” and the technology “%(technology)s” to "
+                           "each other. Please accept or decline the introduction."),
+    "match.meeting_scheduled": _l("A meeting is scheduled between the need “%(need)s” and the technology "
+                                  "“%(technology)s”."),
+    "match.agreement_signed": _l("Agreement signed between the need “%(need)s” and the technology “%(technology)s”. "
+                                 "Congratulations!"),
+    "match.closed_no_deal": _l("The match between the need “%(need)s” and the technology “%(technology)s” was "
+                               "closed without a deal."),
+    "match.firm_accepted": _l("The firm accepted the introduction between the need “%(need)s” and the technology "
+                              "“%(technology)s”."),
+    "match.researcher_accepted": _l("The researcher accepted the introduction between the need “%(need)s” and the "
+                                    "technology “%(technology)s”."),
+    "match.firm_declined": _l("The firm declined the introduction between the need “%(need)s” and the technology "
+                              "“%(technology)s”. The reason is on the match's page."),
+    "match.researcher_declined": _l("The researcher declined the introduction between the need “%(need)s” and the "
+                                    "technology “%(technology)s”. The reason is on the match's page."),
+    "match.check_in": _l("%(months)s months since the introduction between the need “%(need)s” and the technology "
+                         "“%(technology)s”, and no outcome yet: please check in with the parties."),
 }
 
 

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
+import flask
 from flask import current_app, request, url_for
+from werkzeug.datastructures import ImmutableMultiDict
+
+#: C0 control characters other than tab and line breaks, and DEL: never typed, and PostgreSQL refuses NUL in text.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class Request(flask.Request):
+    """Form values arrive without control characters, so no form can fail on them when saved."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        form = self.__dict__.get("form")
+        if form and any(_CONTROL_CHARACTERS.search(value) for value in form.values()):
+            self.__dict__["form"] = ImmutableMultiDict(
+                [(key, _CONTROL_CHARACTERS.sub("", value)) for key, value in form.items(multi=True)])
 
 
 def safe_next_url(target: str | None, default_endpoint: str = "main.dashboard") -> str:

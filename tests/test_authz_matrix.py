@@ -24,11 +24,24 @@ for _name in ROUTE_TABLES:
 @pytest.fixture
 def places(app, create_user, create_technology):
     """The objects the route tables' placeholders point at (none of them belongs to the visitor)."""
+    from datetime import date, timedelta
+
     from marketplace.catalogue import services
     from marketplace.extensions import db
-    from marketplace.models import Need, NeedStatus, Technology, User
+    from marketplace.models import (
+        Match,
+        MatchmakingEvent,
+        MatchOrigin,
+        MatchStatus,
+        Need,
+        NeedStatus,
+        Round,
+        Technology,
+        User,
+    )
+    from marketplace.models.base import utcnow
 
-    target = create_user("firm", email="target@test.example")
+    target = create_user("firm", email="target@test.example", organization="Công ty Cổ phần Cảng Mục Tiêu")
     owner = create_user("researcher", email="owner@test.example")
     published = create_technology(owner=owner, status="published", title="Hệ thống giám sát bãi container")
     draft = create_technology(owner=owner, status="draft", title="Bản nháp công nghệ đóng tàu")
@@ -38,10 +51,21 @@ def places(app, create_user, create_technology):
         need = Need(code="NC-TEST-001", title="Giám sát container lạnh", description="Cần giám sát nhiệt độ.",
                     firm_id=target_user.organization_id, author=target_user, status=NeedStatus.OPEN)
         db.session.add(need)
+        db.session.flush()
+        # A suggestion between the two (neither party is the visitor), a round open for a month, a session.
+        match = Match(need_id=need.id, technology_id=published.id, status=MatchStatus.SUGGESTED,
+                      origin=MatchOrigin.MATCHER, score=0.5)
+        proposal_round = Round(name="Đợt đề xuất thử nghiệm", legal_reference="Công văn số 1/SKHCN-QLCN",
+                               opens_at=utcnow() - timedelta(days=1), deadline=utcnow() + timedelta(days=30))
+        event = MatchmakingEvent(name="Phiên kết nối thử nghiệm", held_on=date.today() + timedelta(days=20),
+                                 place="Trung tâm Hội nghị thành phố")
+        db.session.add_all([match, proposal_round, event])
         db.session.commit()
         revision_id, need_id = revision.id, need.id
+        match_id, round_id, event_id = match.id, proposal_round.id, event.id
     return {"target": target.id, "tech_id": published.id, "tech_code": published.code, "tech_slug": published.slug,
-            "draft_id": draft.id, "revision_id": revision_id, "need_id": need_id}
+            "draft_id": draft.id, "revision_id": revision_id, "need_id": need_id, "match_id": match_id,
+            "round_id": round_id, "event_id": event_id}
 
 
 def test_matrix_covers_every_route(app):

@@ -16,6 +16,7 @@ from marketplace.models import (
     TechnologyStatus,
     User,
 )
+from marketplace.models.base import utcnow
 
 
 def test_users_create_staff_and_admin(app, runner):
@@ -92,6 +93,17 @@ def test_demo_load_fills_the_catalogue_once(app, runner):
             assert len(published) >= (6 if sector.is_priority else 1), sector.slug
         roles = set(db.session.scalars(sa.select(User.role)))
         assert roles == set(Role)
+        # The Department's work: matches at every stage, each step audited, rounds open and closed.
+        from marketplace.models import Match, MatchStatus, Round
+
+        stages = set(db.session.scalars(sa.select(Match.status).distinct()))
+        assert stages == set(MatchStatus)
+        actions = set(db.session.scalars(sa.select(AuditEvent.action).distinct()))
+        assert {f"match.{stage.value}" for stage in MatchStatus if stage != MatchStatus.SUGGESTED} <= actions
+        assert {"match.firm_accept", "match.firm_decline", "match.researcher_accept"} <= actions
+        deadlines = [r.deadline for r in db.session.scalars(sa.select(Round))]
+        assert len(deadlines) == 2 and min(deadlines) < utcnow() < max(deadlines)
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
 
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0 and "nothing new" in result.output

@@ -79,7 +79,7 @@ def test_suggestions(client, catalogue):
 def test_empty_result_offers_a_close_spelling(client, catalogue):
     from marketplace.searching import service
 
-    service._VOCABULARY["built"] = 0.0  # the vocabulary of this test's catalogue
+    service.forget_vocabulary()  # the vocabulary of this test's catalogue
     client.post("/language/en", data={"next": "/"})
     page = client.get("/technologies?q=xzontainerq").get_data(as_text=True)
     assert 'id="did-you-mean">containerq' not in page

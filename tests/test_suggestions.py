@@ -10,13 +10,14 @@ from marketplace.extensions import db
 from marketplace.models import Match, MatchStatus, Need, Technology
 
 
-def _codes(app, need_code: str) -> list[str]:
+def _codes(app, need_code: str, status: MatchStatus | None = MatchStatus.SUGGESTED) -> list[str]:
     with app.app_context():
         need = db.session.scalar(sa.select(Need).where(Need.code == need_code))
-        rows = db.session.execute(sa.select(Technology.code).join(Match, Match.technology_id == Technology.id)
-                                  .where(Match.need_id == need.id, Match.status == MatchStatus.SUGGESTED)
-                                  .order_by(Match.score.desc()))
-        return list(rows.scalars())
+        stmt = (sa.select(Technology.code).join(Match, Match.technology_id == Technology.id)
+                .where(Match.need_id == need.id).order_by(Match.score.desc()))
+        if status is not None:
+            stmt = stmt.where(Match.status == status)
+        return list(db.session.scalars(stmt))
 
 
 def test_rebuild_suggests_export_lists_and_decisions_survive(app, runner):
@@ -25,17 +26,20 @@ def test_rebuild_suggests_export_lists_and_decisions_survive(app, runner):
     result = runner.invoke(args=["match", "rebuild"])
     assert result.exit_code == 0, result.output
     assert "48 technologies" in result.output
-    # The container-number need finds the container-number recognition system first.
-    assert _codes(app, "NC-2026-001")[0] == "VAST-IOIT-01"
+    # The container-number need finds the container-number recognition system first; the demo's staff approved
+    # that pair, and the rebuild kept their decision.
+    assert _codes(app, "NC-2026-001", status=None)[0] == "VAST-IOIT-01"
+    assert _codes(app, "NC-2026-001", status=MatchStatus.APPROVED) == ["VAST-IOIT-01"]
+    assert "VAST-IOIT-01" not in _codes(app, "NC-2026-001")
     with app.app_context():
-        match = db.session.scalar(sa.select(Match).join(Need).where(Need.code == "NC-2026-001")
-                                  .order_by(Match.score.desc()))
+        match = db.session.scalar(sa.select(Match).join(Need).where(
+            Need.code == "NC-2026-001", Match.status == MatchStatus.SUGGESTED).order_by(Match.score.desc()))
         explanation = match.explanation
         assert "container" in explanation["shared_terms"] and explanation["model"]
         assert 0 < match.score <= 2
         # Staff decide: one approved, one rejected.
-        ranked = db.session.scalars(sa.select(Match).join(Need).where(Need.code == "NC-2026-001")
-                                    .order_by(Match.score.desc())).all()
+        ranked = db.session.scalars(sa.select(Match).join(Need).where(
+            Need.code == "NC-2026-001", Match.status == MatchStatus.SUGGESTED).order_by(Match.score.desc())).all()
         ranked[0].status, ranked[1].status = MatchStatus.APPROVED, MatchStatus.REJECTED
         approved_score = ranked[0].score
         rejected_id = ranked[1].technology_id

@@ -9,12 +9,13 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, EmailField, IntegerField, StringField, SubmitField, TextAreaField, ValidationError
+from wtforms import BooleanField, EmailField, StringField, SubmitField, TextAreaField, ValidationError
 from wtforms.validators import Regexp
 
 from marketplace.catalogue.services import FIELD_LABELS
 from marketplace.extensions import db
 from marketplace.forms import (
+    AmountField,
     ChoiceSelectField,
     MultiCheckboxField,
     Optional,
@@ -56,8 +57,8 @@ class TechnologyForm(FlaskForm):
                            description=_l("Separated by semicolons, e.g. container; IoT; cảng biển"))
     trl = ChoiceSelectField(FIELD_LABELS["trl"], coerce=int, validators=[required()])
     transfer_modes = MultiCheckboxField(FIELD_LABELS["transfer_modes"], validators=[required()])
-    price_min = IntegerField(FIELD_LABELS["price_min"], validators=[Optional(), vnd_amount()])
-    price_max = IntegerField(FIELD_LABELS["price_max"], validators=[Optional(), vnd_amount()])
+    price_min = AmountField(FIELD_LABELS["price_min"], validators=[Optional(), vnd_amount()])
+    price_max = AmountField(FIELD_LABELS["price_max"], validators=[Optional(), vnd_amount()])
     price_negotiable = BooleanField(FIELD_LABELS["price_negotiable"])
     ip_status = TextAreaField(FIELD_LABELS["ip_status"], validators=[Optional(), max_length(2000)],
                               description=_l("Patent or utility solution numbers, applications filed, know-how."),
@@ -85,7 +86,7 @@ class TechnologyForm(FlaskForm):
         self.trl.choices = [(level, label) for level, label in TRL_LABELS.items()]
         self.transfer_modes.choices = [(mode.value, TRANSFER_MODE_LABELS[mode]) for mode in TransferMode]
 
-    def validate_price_max(self, field: IntegerField) -> None:
+    def validate_price_max(self, field: AmountField) -> None:
         if field.data is not None and self.price_min.data is not None and field.data < self.price_min.data:
             raise ValidationError(_l("The upper price must not be lower than the lower one."))
 

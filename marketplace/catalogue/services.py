@@ -18,11 +18,12 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.audit import record_event
 from marketplace.catalogue.urls import technology_url
+from marketplace.codes import add_with_code
 from marketplace.extensions import db
 from marketplace.i18n import format_day
 from marketplace.models import (
+    INTRODUCED_STAGES,
     OPEN_REVISION_STATUSES,
-    MatchStatus,
     Organization,
     OrganizationKind,
     RevisionStatus,
@@ -47,11 +48,6 @@ EDITABLE_FIELDS = (
 #: Fields that must be filled before a listing can be submitted.
 REQUIRED_FOR_SUBMISSION = ("title", "summary", "description", "trl", "transfer_modes", "sectors")
 
-#: Match stages in which the two parties have been introduced (and may see the confidential part).
-INTRODUCED_STAGES = (
-    MatchStatus.APPROVED, MatchStatus.CONTACTED, MatchStatus.MEETING_SCHEDULED, MatchStatus.NEGOTIATING,
-    MatchStatus.AGREEMENT_SIGNED,
-)
 
 
 class CatalogueError(Exception):
@@ -80,14 +76,9 @@ def apply_content(technology: Technology, data: dict[str, Any]) -> None:
         technology.sectors = [by_slug[slug] for slug in slugs if slug in by_slug]
 
 
-def generate_code(institute: Organization) -> str:
-    """A new unique code for a listing created on the site: ``<INSTITUTE>-<year>-<nnn>``."""
-    prefix = f"{(institute.short_name or 'VAST').upper().replace(' ', '')}-{utcnow().year}-"
-    taken = set(db.session.scalars(sa.select(Technology.code).where(Technology.code.like(f"{prefix}%"))))
-    number = len(taken) + 1
-    while f"{prefix}{number:03d}" in taken:
-        number += 1
-    return f"{prefix}{number:03d}"
+def code_prefix(institute: Organization) -> str:
+    """Codes of listings created on the site: ``<INSTITUTE>-<year>-<nnn>``."""
+    return f"{(institute.short_name or 'VAST').upper().replace(' ', '')}-{utcnow().year}-"
 
 
 def create_technology(owner: User, data: dict[str, Any], code: str | None = None) -> Technology:
@@ -98,14 +89,17 @@ def create_technology(owner: User, data: dict[str, Any], code: str | None = None
     institute = owner.organization
     if owner.role != Role.RESEARCHER or institute is None or institute.kind != OrganizationKind.INSTITUTE:
         raise CatalogueError(_l("Only researchers of an institute can list technologies."))
-    code = (code or "").strip() or generate_code(institute)
-    if db.session.scalar(sa.select(Technology.id).where(Technology.code == code)) is not None:
+    code = (code or "").strip()
+    if code and db.session.scalar(sa.select(Technology.id).where(Technology.code == code)) is not None:
         raise CatalogueError(_l("The code %(code)s is already used by another technology.", code=code))
-    technology = Technology(code=code, institute=institute, owner=owner, status=TechnologyStatus.DRAFT,
-                            trl=data.get("trl") or 1)
-    db.session.add(technology)
+    technology = Technology(institute=institute, owner=owner, status=TechnologyStatus.DRAFT, trl=data.get("trl") or 1)
     apply_content(technology, data)
-    db.session.flush()
+    if code:
+        technology.code = code
+        db.session.add(technology)
+        db.session.flush()
+    else:
+        add_with_code(technology, Technology.code, code_prefix(institute))
     record_event("technology.create", "technology", technology.id, actor=owner, to_state=TechnologyStatus.DRAFT)
     return technology
 

@@ -36,8 +36,16 @@ def load_command(if_empty: bool) -> None:
 
     _matcher, needs, suggestions = rebuild()
     commit()
+    # The Department's work on them: rounds, and matches at every stage of their lifecycle.
+    from marketplace.demo.workflow import run_demo_workflow
+    from marketplace.web import url_context
+
+    with url_context():  # the notifications are mailed, with links to the site
+        moved = run_demo_workflow()
+        commit()
     created = ", ".join(f"{count} {kind}" for kind, count in sorted(report.created.items())) or "nothing new"
-    click.echo(f"Demo content loaded ({created}); {suggestions} suggested matches for {needs} open needs.")
+    click.echo(f"Demo content loaded ({created}); {suggestions} suggested matches for {needs} open needs, "
+               f"{moved} of them taken further by the Department.")
     click.echo(f"Demo accounts (password of each new one: {password}):")
     for role, email in report.accounts:
         click.echo(f"  {role.value:<11} {email}")

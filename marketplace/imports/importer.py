@@ -23,6 +23,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from marketplace.amounts import MAX_DONG, parse_dong
 from marketplace.audit import record_event
 from marketplace.catalogue.vocab import TRANSFER_MODE_NAMES
 from marketplace.extensions import db
@@ -47,7 +48,7 @@ LOOKUP_CHUNK = 500
 MAX_LENGTHS = {"code": 40, "title": 300, "title_en": 300, "institute": 300, "contact_name": 200,
                "contact_email": 254, "contact_phone": 40}
 #: The largest price accepted (a thousand billion dong); anything above is a typing slip.
-MAX_PRICE = 10**15
+MAX_PRICE = MAX_DONG
 
 #: Free-text columns (compared without regard to "\r\n" versus "\n").
 TEXT_KEYS = ("title", "title_en", "summary", "description", "description_en", "ip_status", "applications")
@@ -59,9 +60,6 @@ _NAME_WITH_SHORT_NAME = re.compile(r"(?P<name>.+?)\s*\((?P<short>[A-Z0-9][A-Z0-9
 _EMAIL = re.compile(r"[^@\s;]+@[^@\s;]+\.[^@\s;]+")
 _PHONE = re.compile(r"\+?[\d\s().\-/]+")
 _TRL = re.compile(r"(?:TRL[\s:\-]*)?(\d+)(?:[.,]0+)?", re.IGNORECASE)
-_PLAIN_NUMBER = re.compile(r"\d+")
-_GROUPED_NUMBER = re.compile(r"\d{1,3}(?P<sep>[., \u00a0\u202f])\d{3}(?:(?P=sep)\d{3})*")
-_CURRENCY = re.compile(r"\s*(?:vnd|vnđ|đồng|dong|đ|d|₫)\.?$", re.IGNORECASE)
 _YES = frozenset({"yes", "y", "true", "1", "x", "co", "thoa thuan", "negotiable"})
 _NO = frozenset({"", "no", "n", "false", "0", "khong", "k"})
 
@@ -567,15 +565,6 @@ def _parse_trl(text: str) -> int:
         raise InvalidCell(_l("The readiness level (TRL) must be a whole number from 1 to 9, not “%(value)s”.",
                              value=text))
     return level
-
-
-def parse_dong(text: str) -> int | None:
-    """A whole number of dong as people write it — ``1500000``, ``1.500.000``, ``1,500,000`` or ``1 500 000``,
-    optionally followed by đ, đồng, VNĐ or ₫ — or None when ``text`` is not one."""
-    amount = _CURRENCY.sub("", text).strip()
-    if _PLAIN_NUMBER.fullmatch(amount) or _GROUPED_NUMBER.fullmatch(amount):
-        return int(re.sub(r"\D", "", amount))
-    return None
 
 
 def _parse_price(text: str) -> int | None:

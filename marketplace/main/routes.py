@@ -19,8 +19,9 @@ from marketplace.web import safe_next_url
 
 @bp.app_context_processor
 def _layout_forms() -> dict[str, object]:
-    # The header's sign-out and language buttons post forms, so every page needs their CSRF tokens.
-    return {"logout_form": LogoutForm(), "language_form": LanguageForm()}
+    # The header's sign-out and language buttons post forms, so every page needs their CSRF tokens. They never read
+    # the request's form: an error page (a body too large, say) must render without touching it.
+    return {"logout_form": LogoutForm(formdata=None), "language_form": LanguageForm(formdata=None)}
 
 
 @bp.route("/")
@@ -32,7 +33,13 @@ def index():
 @bp.route("/dashboard")
 @authz.permission(authz.SIGNED_IN)
 def dashboard():
-    return render_template("main/dashboard.html", figures=dashboard_figures(current_user))
+    from marketplace.matches import lifecycle
+
+    recent = []
+    if authz.allows(current_user, authz.PARTY):
+        recent = list(db.session.scalars(lifecycle.parties_matches(current_user).limit(5)))
+    return render_template("main/dashboard.html", figures=dashboard_figures(current_user), recent_matches=recent,
+                           can_respond=lifecycle.can_respond)
 
 
 @bp.route("/language/<lang>", methods=["POST"])

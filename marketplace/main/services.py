@@ -8,6 +8,8 @@ import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.models import (
+    INTRODUCED_STAGES,
+    OPEN_STAGES,
     Match,
     MatchStatus,
     Need,
@@ -89,13 +91,15 @@ def dashboard_figures(user: User) -> dict[str, int]:
             "technologies_total": count(sa.select(sa.func.count()).select_from(Technology).where(
                 Technology.owner_id == user.id)),
             "matches": count(sa.select(sa.func.count()).select_from(Match).where(
-                Match.technology_id.in_(mine), Match.status != MatchStatus.REJECTED)),
+                Match.technology_id.in_(mine), Match.status.in_(INTRODUCED_STAGES))),
         }
     return {
         "technologies_submitted": count(sa.select(sa.func.count()).select_from(Technology).where(
             Technology.status == TechnologyStatus.SUBMITTED)),
         "matches_suggested": count(sa.select(sa.func.count()).select_from(Match).where(
             Match.status == MatchStatus.SUGGESTED)),
+        "matches_in_progress": count(sa.select(sa.func.count()).select_from(Match).where(
+            Match.status.in_(OPEN_STAGES))),
         "needs_open": count(sa.select(sa.func.count()).select_from(Need).where(Need.status == NeedStatus.OPEN)),
         "users_active": count(sa.select(sa.func.count()).select_from(User).where(User.active.is_(True))),
     }

@@ -55,11 +55,12 @@ class ContactMixin:
         self.contact_phone = contact.get("phone")
 
 
-def str_enum(enum_cls: type, length: int = 32) -> sa.Enum:
-    """A portable string column for a ``StrEnum``: values stored as text with a CHECK constraint."""
+def str_enum(enum_cls: type, length: int = 32, name: str | None = None) -> sa.Enum:
+    """A portable string column for a ``StrEnum``: values stored as text with a CHECK constraint (named after the
+    enum, or ``name`` when a table has two columns of the same enum)."""
     return sa.Enum(
         enum_cls,
-        name=enum_cls.__name__.lower(),
+        name=name or enum_cls.__name__.lower(),
         native_enum=False,
         create_constraint=True,
         length=length,

@@ -11,6 +11,7 @@ import sqlalchemy.orm as so
 from marketplace.extensions import db
 from marketplace.models.base import ContactMixin, TimestampMixin, UTCDateTime, str_enum
 from marketplace.models.organization import Organization
+from marketplace.models.round import Round
 from marketplace.models.sector import Sector, need_sectors
 from marketplace.models.user import User
 
@@ -48,9 +49,12 @@ class Need(ContactMixin, TimestampMixin, db.Model):
     closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     firm_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organization.id"), index=True)
     author_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    round_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("proposal_round.id", ondelete="SET NULL"),
+                                                       index=True)
     version_id: so.Mapped[int] = so.mapped_column(default=1)
 
     firm: so.Mapped[Organization] = so.relationship()
+    round: so.Mapped[Round | None] = so.relationship()
     author: so.Mapped[User | None] = so.relationship()
     sectors: so.Mapped[list[Sector]] = so.relationship(secondary=need_sectors, order_by=Sector.position)
 

@@ -6,10 +6,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, StringField, SubmitField, TextAreaField, ValidationError
+from wtforms import EmailField, StringField, SubmitField, TextAreaField, ValidationError
 
 from marketplace.catalogue.forms import sector_choices
 from marketplace.forms import (
+    AmountField,
     ChoiceRadioField,
     ChoiceSelectField,
     MultiCheckboxField,
@@ -19,9 +20,11 @@ from marketplace.forms import (
     required,
     vnd_amount,
 )
+from marketplace.i18n import format_moment
 from marketplace.i18n_labels import NEED_VISIBILITY_LABELS
-from marketplace.models import Need, NeedVisibility
+from marketplace.models import Need, NeedVisibility, Round
 from marketplace.needs.services import EDITABLE_FIELDS
+from marketplace.rounds.services import open_rounds
 
 FIELD_LABELS = {
     "title": _l("Title of the need"),
@@ -52,8 +55,8 @@ class NeedForm(FlaskForm):
                                     render_kw={"rows": 3})
     sectors = MultiCheckboxField(FIELD_LABELS["sectors"], validators=[Optional()],
                                  description=_l("★ marks the city's priority sectors."))
-    budget_min = IntegerField(FIELD_LABELS["budget_min"], validators=[Optional(), vnd_amount()])
-    budget_max = IntegerField(FIELD_LABELS["budget_max"], validators=[Optional(), vnd_amount()])
+    budget_min = AmountField(FIELD_LABELS["budget_min"], validators=[Optional(), vnd_amount()])
+    budget_max = AmountField(FIELD_LABELS["budget_max"], validators=[Optional(), vnd_amount()])
     timeline = StringField(FIELD_LABELS["timeline"], validators=[Optional(), max_length(200)],
                            description=_l("e.g. Pilot in the fourth quarter of 2026"))
     location = StringField(FIELD_LABELS["location"], validators=[Optional(), max_length(300)],
@@ -64,16 +67,25 @@ class NeedForm(FlaskForm):
     contact_email = EmailField(FIELD_LABELS["contact_email"], validators=[Optional(), email_format(),
                                                                           max_length(254)])
     contact_phone = StringField(FIELD_LABELS["contact_phone"], validators=[Optional(), max_length(40)])
+    round = ChoiceSelectField(_l("Proposal round"), coerce=int, default=0,
+                              description=_l("Post the need in a round the Department has opened, before its "
+                                             "deadline; or in no round."))
     publish = SubmitField(_l("Post the need"))
     save = SubmitField(_l("Save draft"))
     preview = SubmitField(_l("Preview matching technologies"))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, current_round: Round | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sectors.choices = sector_choices()
         self.visibility.choices = [(v.value, NEED_VISIBILITY_LABELS[v]) for v in NeedVisibility]
+        rounds = open_rounds()
+        if current_round is not None and current_round not in rounds:  # a need stays in its round after the deadline
+            rounds.insert(0, current_round)
+        self.round.choices = [(0, _l("No round"))] + [
+            (item.id, _l("%(name)s (deadline %(deadline)s)", name=item.name, deadline=format_moment(item.deadline)))
+            for item in rounds]
 
-    def validate_budget_max(self, field: IntegerField) -> None:
+    def validate_budget_max(self, field: AmountField) -> None:
         if field.data is not None and self.budget_min.data is not None and field.data < self.budget_min.data:
             raise ValidationError(_l("The upper budget must not be lower than the lower one."))
 
@@ -89,9 +101,13 @@ class NeedForm(FlaskForm):
 
         data = {key: text(getattr(self, key)) for key in ("desired_outcome", "timeline", "location", "contact_name",
                                                           "contact_email", "contact_phone")}
+        try:
+            visibility = NeedVisibility(self.visibility.data)
+        except ValueError:  # the coaching preview reads forms that were not validated
+            visibility = NeedVisibility.ANONYMOUS
         data.update(title=(self.title.data or "").strip(), description=(self.description.data or "").strip(),
                     sectors=list(self.sectors.data or []), budget_min=self.budget_min.data,
-                    budget_max=self.budget_max.data, visibility=NeedVisibility(self.visibility.data or "anonymous"))
+                    budget_max=self.budget_max.data, visibility=visibility, round_id=self.round.data or None)
         return data
 
     @classmethod
@@ -99,7 +115,8 @@ class NeedForm(FlaskForm):
         values: dict[str, Any] = {key: getattr(need, key) for key in EDITABLE_FIELDS}
         values["visibility"] = need.visibility.value
         values["sectors"] = [sector.slug for sector in need.sectors]
-        return cls(data=values)
+        values["round"] = need.round_id or 0
+        return cls(data=values, current_round=need.round)
 
 
 class CloseNeedForm(FlaskForm):

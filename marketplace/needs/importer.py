@@ -23,6 +23,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from marketplace.amounts import MAX_DONG, parse_dong
 from marketplace.audit import record_event
 from marketplace.extensions import db
 from marketplace.imports.columns import Column, header_index, match_header, normalize
@@ -30,7 +31,6 @@ from marketplace.imports.importer import (
     CREATE,
     FLUSH_EVERY,
     LOOKUP_CHUNK,
-    MAX_PRICE,
     PROGRESS_EVERY,
     UNCHANGED,
     UPDATE,
@@ -49,7 +49,6 @@ from marketplace.imports.importer import (
     organizations_by_name,
     parse_code,
     parse_contact,
-    parse_dong,
     parse_sectors,
     parse_title,
 )
@@ -391,7 +390,7 @@ def parse_budget(text: str, unit: int | None = None) -> tuple[int | None, int | 
 
     :param unit: the unit named in the column's header (see :func:`budget_unit`), for figures written without one.
     :raises InvalidCell: for anything else, an ambiguous figure, an amount under one million dong (a unit left out)
-        or over :data:`~marketplace.imports.importer.MAX_PRICE`, or a lower bound above the upper one.
+        or over :data:`~marketplace.amounts.MAX_DONG`, or a lower bound above the upper one.
     """
     if not normalize(text) or normalize(text) in NO_BUDGET:
         return None, None
@@ -465,7 +464,7 @@ def _amount(pieces: list[tuple[str, int | None, bool]], unit: int | None, cell: 
         raise InvalidCell(_l("“%(value)s” is less than one million dong: the unit was probably left out. Write it "
                              "(e.g. 500 triệu) or name it in the header (e.g. “Kinh phí dự kiến (triệu đồng)”).",
                              value=cell))
-    if amount > MAX_PRICE:
+    if amount > MAX_DONG:
         raise InvalidCell(_l("“%(value)s” is more than a million billion dong: check the figure.", value=cell))
     return amount
 

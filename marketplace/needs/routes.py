@@ -64,7 +64,10 @@ def index():
 @bp.route("/needs/<int:need_id>")
 @authz.permission(authz.PUBLIC)
 def detail(need_id: int):
-    need = _need(need_id)
+    return _detail_page(_need(need_id))
+
+
+def _detail_page(need: Need, close_form: CloseNeedForm | None = None, status: int = 200):  # noqa: ANN202
     can_manage = authz.can(current_user, "need.manage", need)
     return render_template(
         "needs/detail.html", need=need,
@@ -73,8 +76,8 @@ def detail(need_id: int):
         can_manage=can_manage,
         matches=services.matches_for(current_user, need) if authz.can(current_user, "need.view_matches", need)
         else None,
-        action_form=ActionForm(), close_form=CloseNeedForm(),
-    )
+        action_form=ActionForm(), close_form=close_form or CloseNeedForm(formdata=None),
+    ), status
 
 
 @bp.route("/my/needs")
@@ -130,7 +133,7 @@ def create():
     if request.method == "GET":
         user = current_user
         form = NeedForm(data={"contact_name": user.full_name, "contact_email": user.email,
-                              "contact_phone": user.phone})
+                              "contact_phone": user.phone, "round": request.args.get("round", 0, type=int)})
     else:
         form = NeedForm()
     if form.is_submitted() and not form.preview.data and form.validate():
@@ -146,7 +149,7 @@ def create():
 def edit(need_id: int):
     need = _need(need_id)
     authz.ensure("need.edit", need)
-    form = NeedForm() if request.method == "POST" else NeedForm.for_need(need)
+    form = NeedForm(current_round=need.round) if request.method == "POST" else NeedForm.for_need(need)
     if form.is_submitted() and not form.preview.data and form.validate():
         response = _save(need, form)
         if response is not None:
@@ -194,10 +197,8 @@ def close(need_id: int):
         else:
             commit()
             flash(_("The need is closed."), "success")
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "danger")
+    else:  # the page again, the form open with its errors and the note as typed
+        return _detail_page(need, close_form=form, status=400)
     return redirect(url_for("needs.detail", need_id=need.id))
 
 

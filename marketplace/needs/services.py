@@ -14,9 +14,10 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from marketplace.audit import record_event
-from marketplace.catalogue.services import INTRODUCED_STAGES
+from marketplace.codes import add_with_code
 from marketplace.extensions import db
 from marketplace.models import (
+    INTRODUCED_STAGES,
     Match,
     MatchOrigin,
     MatchStatus,
@@ -25,12 +26,14 @@ from marketplace.models import (
     NeedVisibility,
     OrganizationKind,
     Role,
+    Round,
     Sector,
     Technology,
     TechnologyStatus,
     User,
 )
 from marketplace.models.base import utcnow
+from marketplace.rounds.services import RoundError, check_submission
 
 #: What a firm edits on its need (plus "sectors", a list of slugs).
 EDITABLE_FIELDS = (
@@ -105,14 +108,9 @@ def visible_needs(user: Any) -> sa.Select:
     return stmt.where(visible)
 
 
-def generate_code() -> str:
-    """A new unique code for a need posted on the site: ``NC-<year>-<nnn>``."""
-    prefix = f"NC-{utcnow().year}-"
-    taken = set(db.session.scalars(sa.select(Need.code).where(Need.code.like(f"{prefix}%"))))
-    number = len(taken) + 1
-    while f"{prefix}{number:03d}" in taken:
-        number += 1
-    return f"{prefix}{number:03d}"
+def code_prefix() -> str:
+    """Codes of needs posted on the site: ``NC-<year>-<nnn>``."""
+    return f"NC-{utcnow().year}-"
 
 
 def snapshot(need: Need) -> dict[str, Any]:
@@ -132,6 +130,20 @@ def _apply(need: Need, data: dict[str, Any]) -> None:
         need.sectors = [by_slug[slug] for slug in slugs if slug in by_slug]
 
 
+def _set_round(need: Need, data: dict[str, Any], *, publishing: bool) -> None:
+    """Put the need in the round ``data["round_id"]`` (None: no round). Entering a round, or posting a draft in
+    one, is a submission: refused outside the round's dates. A posted need stays in its round after the deadline."""
+    if "round_id" not in data:
+        return
+    proposal_round = db.session.get(Round, data["round_id"]) if data["round_id"] else None
+    if proposal_round is not None and (publishing or need.round_id != proposal_round.id):
+        try:
+            check_submission(proposal_round)
+        except RoundError as exc:
+            raise NeedError(exc.message) from None
+    need.round = proposal_round
+
+
 def create_need(author: User, data: dict[str, Any], *, publish: bool) -> Need:
     """A new need of the author's firm, open at once when ``publish`` (else a draft).
 
@@ -140,10 +152,10 @@ def create_need(author: User, data: dict[str, Any], *, publish: bool) -> Need:
     firm = author.organization
     if author.role != Role.FIRM or firm is None or firm.kind != OrganizationKind.FIRM:
         raise NeedError(_l("Only members of a firm can post needs."))
-    need = Need(code=generate_code(), firm=firm, author=author, status=NeedStatus.DRAFT)
-    db.session.add(need)
+    need = Need(firm=firm, author=author, status=NeedStatus.DRAFT)
     _apply(need, data)
-    db.session.flush()
+    _set_round(need, data, publishing=publish)
+    add_with_code(need, Need.code, code_prefix())
     record_event("need.create", "need", need.id, actor=author, to_state=NeedStatus.DRAFT)
     if publish:
         open_need(need, author)
@@ -158,6 +170,7 @@ def update_need(need: Need, user: User, data: dict[str, Any], *, publish: bool) 
     if need.status == NeedStatus.CLOSED:
         raise NeedError(_l("This need is closed. Reopen it before editing."))
     _apply(need, data)
+    _set_round(need, data, publishing=publish and need.status == NeedStatus.DRAFT)
     db.session.flush()
     record_event("need.update", "need", need.id, actor=user)
     if publish and need.status == NeedStatus.DRAFT:
@@ -218,10 +231,15 @@ def propose_technology(need: Need, technology: Technology, user: User, note: str
         raise NeedError(_l("You already proposed this technology for this need."))
     if match is not None and match.status != MatchStatus.SUGGESTED:
         raise NeedError(_l("The Department has already reviewed this technology for this need."))
+    try:
+        check_submission(need.round)
+    except RoundError as exc:
+        raise NeedError(exc.message) from None
     if match is None:
         match = Match(need=need, technology=technology, status=MatchStatus.SUGGESTED)
         db.session.add(match)
     match.origin = MatchOrigin.FIRM
+    match.round_id = need.round_id
     match.proposed_by = user
     match.note = note
     db.session.flush()
@@ -238,16 +256,20 @@ def matches_for(user: Any, need: Need) -> list[Match]:
                                                              so.selectinload(Technology.sectors)))
             .order_by(Match.score.desc().nulls_last(), Match.id))
     if not _is_staff(user):
-        stmt = stmt.where(Match.status != MatchStatus.REJECTED, Match.technology.has(
-            Technology.status == TechnologyStatus.PUBLISHED))
+        stmt = stmt.where(*_SHOWN_TO_FIRMS)
     return list(db.session.scalars(stmt).unique())
 
 
+#: The matches a need's firm sees: not turned down, of a technology still in the catalogue.
+_SHOWN_TO_FIRMS = (Match.status != MatchStatus.REJECTED,
+                   Match.technology.has(Technology.status == TechnologyStatus.PUBLISHED))
+
+
 def suggestion_counts(user: User) -> dict[int, int]:
-    """need id -> how many matches of the author's needs are pending or going on (those turned down excepted)."""
+    """need id -> how many matches of the author's needs the author sees (see :func:`matches_for`)."""
     rows = db.session.execute(
         sa.select(Match.need_id, sa.func.count()).join(Need, Need.id == Match.need_id)
-        .where(Need.author_id == user.id, Match.status != MatchStatus.REJECTED).group_by(Match.need_id))
+        .where(Need.author_id == user.id, *_SHOWN_TO_FIRMS).group_by(Match.need_id))
     return {need_id: count for need_id, count in rows}
 
 

@@ -296,7 +296,7 @@ def search_catalogue(query: SearchQuery) -> SearchPage:
                       facets=_labelled_facets(result.facets, query, sectors, organizations))
 
 
-_VOCABULARY: dict[str, object] = {"built": 0.0, "words": frozenset()}
+_VOCABULARY: dict[str, object] = {"built": None, "words": frozenset()}
 VOCABULARY_TTL = 600.0
 VOCABULARY_ROWS = 20_000
 
@@ -306,7 +306,9 @@ def _vocabulary() -> frozenset[str]:
     recent ``VOCABULARY_ROWS`` listings, so that the first search with no result never waits long)."""
     import time
 
-    if time.monotonic() - float(_VOCABULARY["built"]) > VOCABULARY_TTL:  # type: ignore[arg-type]
+    built = _VOCABULARY["built"]
+    # "Never built" is None, not 0.0: on a machine booted minutes ago the monotonic clock is still under the TTL.
+    if built is None or time.monotonic() - float(built) > VOCABULARY_TTL:  # type: ignore[arg-type]
         words: set[str] = set()
         rows = db.session.execute(sa.select(Technology.title, Technology.title_en, Technology.keywords)
                                   .where(Technology.status == TechnologyStatus.PUBLISHED)
@@ -315,6 +317,11 @@ def _vocabulary() -> frozenset[str]:
             words.update(folded_tokens(" ".join([title or "", title_en or "", " ".join(keywords or [])])))
         _VOCABULARY.update(built=time.monotonic(), words=frozenset(w for w in words if len(w) >= 3))
     return _VOCABULARY["words"]  # type: ignore[return-value]
+
+
+def forget_vocabulary() -> None:
+    """Build the spelling vocabulary afresh on next use (the catalogue changed wholesale, e.g. in tests)."""
+    _VOCABULARY.update(built=None, words=frozenset())
 
 
 def spelling_suggestion(query: SearchQuery) -> str | None:

@@ -1,4 +1,4 @@
-"""``flask match rebuild | export | evaluate``."""
+"""``flask match rebuild | export | evaluate | remind``."""
 
 from __future__ import annotations
 
@@ -96,6 +96,18 @@ def evaluate_command(labels: str | None, worst: int) -> None:
     if worst:
         click.echo("\nWeakest needs (tfidf, first 5 suggestions, relevant ones with their grade):")
         click.echo(format_worst(reports["tfidf"], n=worst))
+
+
+@match_cli.command("remind")
+def remind_command() -> None:
+    """Remind staff of introductions without an outcome 3 and 6 months after their approval (run it daily)."""
+    from marketplace.matches.lifecycle import send_check_in_reminders
+    from marketplace.web import url_context
+
+    with url_context():  # the reminders are mailed, with links to the site
+        count = send_check_in_reminders()
+        commit()
+    click.echo(f"{count} check-in reminders sent")
 
 
 def init_app(app: Flask) -> None:

@@ -7,12 +7,13 @@ overwritten; only rows still in the ``suggested`` state are replaced.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,13 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
 
+from marketplace.db import after_commit
 from marketplace.extensions import db
 from marketplace.models import Match, MatchOrigin, MatchStatus, Need, NeedStatus, Technology, TechnologyStatus
 from marketplace.models.base import utcnow
 from matching.tfidf import MatchingWeights, NeedText, Suggestion, TechnologyText, TfidfMatcher
+
+log = logging.getLogger(__name__)
 
 #: Configuration keys of the matcher's weights (see matching.tfidf.MatchingWeights for their meaning).
 WEIGHT_SETTINGS = {name: f"MATCH_{name.upper()}" for name in MatchingWeights.__dataclass_fields__}
@@ -77,30 +81,36 @@ def save_model(matcher: TfidfMatcher) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
         handle.write(matcher.dumps())
+    # A temporary file is private (0600); the web server and the CLI may run as different users.
+    os.chmod(handle.name, 0o644)
     os.replace(handle.name, path)
     return path
 
 
 def load_model() -> TfidfMatcher | None:
+    """The persisted model, or None when there is none or it cannot be read (an older format, a damaged file):
+    the caller refits."""
     path = Path(current_app.config["MATCH_MODEL_PATH"])
     if not path.exists():
         return None
     try:
         return TfidfMatcher.loads(path.read_bytes())
-    except (ValueError, EOFError, AttributeError):
+    except Exception:  # noqa: BLE001 - whatever a damaged or foreign file raises, a refit repairs it
+        log.warning("the matching model %s cannot be read; it will be refitted", path, exc_info=True)
         return None
 
 
-_models: dict[str, tuple[tuple[int, int], TfidfMatcher]] = {}
+_models: dict[str, tuple[tuple[int, int, int], TfidfMatcher]] = {}
 _models_lock = threading.Lock()
 
 
-def _file_key(path: Path) -> tuple[int, int] | None:
+def _file_key(path: Path) -> tuple[int, int, int] | None:
     try:
         stat = path.stat()
     except FileNotFoundError:
         return None
-    return stat.st_mtime_ns, stat.st_size
+    # os.replace gives every save a new inode: two saves within the clock's resolution still differ.
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
 @contextmanager
@@ -115,18 +125,27 @@ def _exclusive(path: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _remember(path: Path, matcher: TfidfMatcher) -> TfidfMatcher:
-    key = _file_key(path)
+def _remember(path: Path, key: tuple[int, int, int] | None, matcher: TfidfMatcher) -> TfidfMatcher:
+    """Cache ``matcher`` as the content of ``path`` when its key was ``key`` (read before loading or after saving:
+    should the file change in between, the next call sees another key and reloads)."""
     if key is not None:
         with _models_lock:
             _models[str(path)] = (key, matcher)
     return matcher
 
 
+def _model_path() -> Path:
+    return Path(current_app.config["MATCH_MODEL_PATH"])
+
+
 def current_model() -> TfidfMatcher:
     """The persisted model, loaded once per process and again whenever the file changes; fitted (and saved) on
-    first use when there is none yet."""
-    path = Path(current_app.config["MATCH_MODEL_PATH"])
+    first use when there is none yet. Inside a transaction that changed the catalogue, the model with those
+    changes (saved only once the transaction commits)."""
+    pending = db.session.info.get(_PENDING)
+    if pending is not None:
+        return pending.matcher
+    path = _model_path()
     key = _file_key(path)
     with _models_lock:
         cached = _models.get(str(path))
@@ -135,25 +154,84 @@ def current_model() -> TfidfMatcher:
     matcher = load_model() if key is not None else None
     if matcher is None:
         with _exclusive(path):
+            key = _file_key(path)
             matcher = load_model()
             if matcher is None:
                 matcher = fit_model()
                 save_model(matcher)
-    return _remember(path, matcher)
+                key = _file_key(path)
+    return _remember(path, key, matcher)
+
+
+@dataclass
+class _PendingChanges:
+    """The model as this transaction changed it, and the changes, to be saved when (and only if) it commits."""
+    key: tuple[int, int, int] | None  # the file the changes were applied to
+    matcher: TfidfMatcher
+    changes: list[Callable[[TfidfMatcher], None]]
+
+
+#: ``Session.info`` key of the transaction's pending model changes.
+_PENDING = "match_model_changes"
 
 
 def _change_model(change: Callable[[TfidfMatcher], None]) -> TfidfMatcher:
-    """Apply ``change`` to the persisted model and save it, one process at a time (a model fitted now already holds
-    the current catalogue and needs no change)."""
-    path = Path(current_app.config["MATCH_MODEL_PATH"])
-    with _exclusive(path):
-        matcher = load_model()
+    """Apply ``change`` to the model for the rest of this transaction. The file is written after the commit; a
+    rollback forgets the change, so the model never holds a publication or an archiving that did not happen."""
+    pending: _PendingChanges | None = db.session.info.get(_PENDING)
+    if pending is None:
+        path = _model_path()
+        key = _file_key(path)
+        matcher = load_model() if key is not None else None
         if matcher is None or not matcher.size:
-            matcher = fit_model()
+            matcher = fit_model()  # fitted on what this transaction sees: the change is already in
         else:
             change(matcher)
+        pending = db.session.info[_PENDING] = _PendingChanges(key, matcher, [change])
+    else:
+        change(pending.matcher)
+        pending.changes.append(change)
+    return pending.matcher
+
+
+#: ``Session.info`` key of the changes of committed transactions, saved by the after-commit work.
+_COMMITTED = "match_model_changes_committed"
+
+
+@sa.event.listens_for(so.Session, "after_commit")
+def _changes_committed(session: so.Session) -> None:
+    # Set aside at once: other after-commit work may roll back the next transaction before the model is saved.
+    pending = session.info.pop(_PENDING, None)
+    if pending is not None:
+        session.info.setdefault(_COMMITTED, []).append(pending)
+
+
+@sa.event.listens_for(so.Session, "after_soft_rollback")
+def _forget_model_changes(session: so.Session, previous_transaction: so.SessionTransaction) -> None:
+    if not previous_transaction.nested:
+        session.info.pop(_PENDING, None)
+
+
+@after_commit
+def _save_model_changes() -> None:
+    for pending in db.session.info.pop(_COMMITTED, []):
+        _save_changes(pending)
+
+
+def _save_changes(pending: _PendingChanges) -> None:
+    path = _model_path()
+    with _exclusive(path):
+        if _file_key(path) == pending.key:
+            matcher = pending.matcher
+        else:  # another process (or transaction) saved a model meanwhile: replay these changes on it
+            matcher = load_model()
+            if matcher is None or not matcher.size:
+                matcher = fit_model()
+            else:
+                for change in pending.changes:
+                    change(matcher)
         save_model(matcher)
-    return _remember(path, matcher)
+        _remember(path, _file_key(path), matcher)
 
 
 def _published(technology_ids: Iterable[int]) -> set[int]:
@@ -167,8 +245,10 @@ def _published(technology_ids: Iterable[int]) -> set[int]:
 
 def _decided_pairs(need_ids: list[int]) -> dict[int, set[int]]:
     decided: dict[int, set[int]] = {}
+    # Only the matcher's own undecided suggestions are replaceable: a firm's proposal is taken even while it waits.
     rows = db.session.execute(sa.select(Match.need_id, Match.technology_id).where(
-        Match.need_id.in_(need_ids), Match.status != MatchStatus.SUGGESTED))
+        Match.need_id.in_(need_ids),
+        sa.or_(Match.status != MatchStatus.SUGGESTED, Match.origin != MatchOrigin.MATCHER)))
     for need_id, technology_id in rows:
         decided.setdefault(need_id, set()).add(technology_id)
     return decided
@@ -202,6 +282,7 @@ def refresh_suggestions(matcher: TfidfMatcher, needs: Iterable[Need],
                     match = Match(need_id=need.id, technology_id=suggestion.technology_id,
                                   status=MatchStatus.SUGGESTED, origin=MatchOrigin.MATCHER)
                     db.session.add(match)
+                match.round_id = need.round_id
                 match.score = suggestion.score
                 match.explanation = {**asdict(suggestion.explanation), "model": matcher.version}
                 written += 1
@@ -236,9 +317,12 @@ def ranked_matches(need_ids: list[int] | None = None, limit: int = 20) -> dict[i
 def rebuild(progress: Callable[[int], None] | None = None) -> tuple[TfidfMatcher, int, int]:
     """Refit the model on the published catalogue, save it and recompute the suggestions of every open need.
     Flushes; returns the model, the number of needs and the number of suggestions they now have."""
-    matcher = fit_model()
-    save_model(matcher)
-    _remember(Path(current_app.config["MATCH_MODEL_PATH"]), matcher)
+    path = _model_path()
+    db.session.info.pop(_PENDING, None)  # the new fit holds whatever this transaction changed
+    with _exclusive(path):
+        matcher = fit_model()
+        save_model(matcher)
+        _remember(path, _file_key(path), matcher)
     needs = open_needs()
     return matcher, len(needs), refresh_suggestions(matcher, needs, progress=progress)
 

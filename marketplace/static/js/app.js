@@ -85,7 +85,8 @@
     pending = new AbortController();
     fetch(form.getAttribute("data-coach-url"), {method: "POST", body: new FormData(form), signal: pending.signal,
                                                  headers: {"Accept": "text/html"}})
-      .then(function (response) { return response.ok ? response.text() : null; })
+      // A redirect means the session ended (the login page would land in the panel): keep the last panel.
+      .then(function (response) { return response.ok && !response.redirected ? response.text() : null; })
       .then(function (html) {
         // The fragment is rendered (and escaped) by the server's templates.
         if (html !== null) { panel.innerHTML = html; }
@@ -99,4 +100,17 @@
   form.addEventListener("input", schedule);
   form.addEventListener("change", schedule);
   if (form.querySelector("[name=title]").value.trim()) { refresh(); }
+})();
+
+(function () {
+  "use strict";
+  // "Select all" boxes tick every checkbox of the same name in their form (the review queue).
+  document.querySelectorAll("[data-select-all]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      var name = box.getAttribute("data-select-all");
+      box.form.querySelectorAll("input[type=checkbox][name='" + name + "']").forEach(function (item) {
+        item.checked = box.checked;
+      });
+    });
+  });
 })();

@@ -1,0 +1,3 @@
+"""Views of this blueprint."""
+
+from __future__ import annotations
