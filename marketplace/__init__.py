@@ -55,6 +55,7 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
     from marketplace.imports import bp as imports_bp
     from marketplace.main import bp as main_bp
     from marketplace.matches import bp as matches_bp
+    from marketplace.matchmaking import bp as matchmaking_bp
     from marketplace.moderation import bp as moderation_bp
     from marketplace.needs import bp as needs_bp
     from marketplace.reports import bp as reports_bp
@@ -73,6 +74,7 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
     app.register_blueprint(needs_bp)
     app.register_blueprint(matches_bp)
     app.register_blueprint(rounds_bp)
+    app.register_blueprint(matchmaking_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 

@@ -82,3 +82,14 @@ def verify_chain() -> list[int]:
             broken.append(event.id)
         prev_hash = event.hash
     return broken
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Something tried to change or delete a recorded audit event."""
+
+
+@sa.event.listens_for(AuditEvent, "before_update")
+@sa.event.listens_for(AuditEvent, "before_delete")
+def _refuse_changes(mapper: Any, connection: Any, event: AuditEvent) -> None:
+    # The hash chain detects changes made behind the app; the app itself never makes one.
+    raise AuditLogIsAppendOnly(f"audit event {event.id} cannot be changed or deleted")

@@ -33,6 +33,7 @@ def places(app, create_user, create_technology):
         MatchmakingEvent,
         MatchOrigin,
         MatchStatus,
+        Meeting,
         Need,
         NeedStatus,
         Round,
@@ -59,13 +60,14 @@ def places(app, create_user, create_technology):
                                opens_at=utcnow() - timedelta(days=1), deadline=utcnow() + timedelta(days=30))
         event = MatchmakingEvent(name="Phiên kết nối thử nghiệm", held_on=date.today() + timedelta(days=20),
                                  place="Trung tâm Hội nghị thành phố")
-        db.session.add_all([match, proposal_round, event])
+        meeting = Meeting(event=event, match=match)
+        db.session.add_all([match, proposal_round, event, meeting])
         db.session.commit()
         revision_id, need_id = revision.id, need.id
-        match_id, round_id, event_id = match.id, proposal_round.id, event.id
+        match_id, round_id, event_id, meeting_id = match.id, proposal_round.id, event.id, meeting.id
     return {"target": target.id, "tech_id": published.id, "tech_code": published.code, "tech_slug": published.slug,
             "draft_id": draft.id, "revision_id": revision_id, "need_id": need_id, "match_id": match_id,
-            "round_id": round_id, "event_id": event_id}
+            "round_id": round_id, "event_id": event_id, "meeting_id": meeting_id}
 
 
 def test_matrix_covers_every_route(app):

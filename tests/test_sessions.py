@@ -1,0 +1,115 @@
+"""Matchmaking sessions in the app: an event, invited matches, the automatic plan, staff moves, outcomes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from marketplace.models import Match, MatchmakingEvent, MatchStatus, Meeting, MeetingOutcome
+from tests import test_needs
+from tests.test_matches import scene  # noqa: F401 - a fixture
+from tests.test_needs import signed_in
+
+catalogue = test_needs.catalogue  # the same fixture
+
+EVENT = {"name": "Phiên kết nối cung – cầu công nghệ Techfest Hải Phòng 2026", "place": "Cung Văn hóa Lao động "
+         "hữu nghị Việt – Tiệp", "first_start": "08:30", "minutes": "30", "break_minutes": "5", "slots": "3",
+         "tables": "2", "round": "0"}
+
+
+@pytest.fixture
+def approved(app, scene):
+    """The scene's two suggestions approved (same firm, so never at the same time)."""
+    staff = signed_in(app, scene["staff"])
+    assert staff.post("/review/decide", data={"match": [str(scene["ocr"]), str(scene["reefer"])],
+                                              "approve": "y"}).status_code == 302
+    return staff
+
+
+def _event_id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(MatchmakingEvent.id))
+
+
+def test_staff_plan_a_session_without_double_booking(app, scene, approved):
+    staff = approved
+    # A date in the past is refused, nothing is created.
+    response = staff.post("/sessions/new", data={**EVENT, "held_on": (date.today() - timedelta(days=1)).isoformat()})
+    assert response.status_code == 400 and "in the past" in response.get_data(as_text=True)
+    assert _event_id(app) is None
+    held_on = (date.today() + timedelta(days=14)).isoformat()
+    assert staff.post("/sessions/new", data={**EVENT, "held_on": held_on}).status_code == 302
+    event_id = _event_id(app)
+    page = staff.get(f"/sessions/{event_id}").get_data(as_text=True)
+    assert "08:30 – 09:00" in page and "Table 2" in page and "Hệ thống nhận dạng số container" in page
+    assert staff.post(f"/sessions/{event_id}/invite", data={"match": [str(scene["ocr"]), str(scene["reefer"])]}
+                      ).status_code == 302
+    assert staff.post(f"/sessions/{event_id}/plan").status_code == 302
+    with app.app_context():
+        meetings = list(db.session.scalars(sa.select(Meeting).where(Meeting.event_id == event_id)))
+        assert len(meetings) == 2 and all(m.slot_id for m in meetings)
+        # One firm, two meetings: never in the same slot.
+        assert meetings[0].slot_id != meetings[1].slot_id
+        assert {db.session.get(Match, m.match_id).status for m in meetings} == {MatchStatus.MEETING_SCHEDULED}
+        first, second = meetings
+        first_id, second_id, second_slot = first.id, second.id, second.slot_id
+    # Moving the first meeting into the second one's slot would double-book the firm: refused, nothing changed.
+    response = staff.post(f"/sessions/{event_id}/meetings/{first_id}/place",
+                          data={"slot": str(second_slot), "table": "0"})
+    assert response.status_code == 400
+    with app.app_context():
+        tables = [t.id for t in db.session.get(MatchmakingEvent, event_id).tables]
+        slots = [s.id for s in db.session.get(MatchmakingEvent, event_id).slots]
+    response = staff.post(f"/sessions/{event_id}/meetings/{first_id}/place",
+                          data={"slot": str(second_slot), "table": str(tables[0])})
+    assert response.status_code == 400 and "already has a meeting at that time" in response.get_data(as_text=True)
+    free_slot = next(s for s in slots if s != second_slot and s)
+    assert staff.post(f"/sessions/{event_id}/meetings/{first_id}/place",
+                      data={"slot": str(free_slot), "table": str(tables[1])}).status_code == 302
+    with app.app_context():
+        moved = db.session.get(Meeting, first_id)
+        assert (moved.slot_id, moved.table_id, moved.pinned) == (free_slot, tables[1], True)
+    # Planning again keeps the meeting moved by hand.
+    assert staff.post(f"/sessions/{event_id}/plan").status_code == 302
+    with app.app_context():
+        assert db.session.get(Meeting, first_id).slot_id == free_slot
+    # The schedules, printable and as CSV, per participant.
+    page = staff.get(f"/sessions/{event_id}/schedule").get_data(as_text=True)
+    assert "Công ty TNHH Thử Nghiệm" in page
+    csv_text = staff.get(f"/sessions/{event_id}/schedule.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(csv_text.removeprefix("\ufeff"))))
+    assert csv_text.startswith("\ufeff") and rows[0][0] == "Participant"
+    # The firm's own schedule: its two meetings, one after the other.
+    firm_rows = [row for row in rows[1:] if row[0] == "Công ty TNHH Thử Nghiệm"]
+    assert len(firm_rows) == 2 and firm_rows[0][1] < firm_rows[1][1]
+    # Outcomes move the matches: a signed agreement needs its terms.
+    url = f"/sessions/{event_id}/meetings/{second_id}/outcome"
+    response = staff.post(url, data={"result": "agreement_signed"})
+    assert response.status_code == 400 and "transfer mode, contract value" in response.get_data(as_text=True)
+    assert staff.post(url, data={"result": "agreement_signed", "transfer_mode": "license",
+                                 "contract_value": "900.000.000", "signed_on": date.today().isoformat(),
+                                 "note": "Ký tại phiên kết nối"}).status_code == 302
+    assert staff.post(f"/sessions/{event_id}/meetings/{first_id}/outcome",
+                      data={"result": "negotiating"}).status_code == 302
+    with app.app_context():
+        second = db.session.get(Meeting, second_id)
+        assert second.outcome == MeetingOutcome.AGREEMENT_SIGNED
+        assert second.match.status == MatchStatus.AGREEMENT_SIGNED and second.match.contract_value == 900_000_000
+        assert db.session.get(Meeting, first_id).match.status == MatchStatus.NEGOTIATING
+
+
+def test_only_introduced_matches_are_invited(app, scene):
+    staff = signed_in(app, scene["staff"])
+    held_on = (date.today() + timedelta(days=3)).isoformat()
+    assert staff.post("/sessions/new", data={**EVENT, "held_on": held_on}).status_code == 302
+    event_id = _event_id(app)
+    page = staff.post(f"/sessions/{event_id}/invite", data={"match": [str(scene["ocr"])]},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "Only introduced matches without an outcome can be invited" in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 0
