@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
+from marketplace.audit import AuditLogIsAppendOnly
 from marketplace.extensions import db
 from marketplace.models import (
     AuditEvent,
@@ -59,10 +61,20 @@ def test_audit_verify_detects_tampering(app, runner, create_user):
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0 and "intact" in result.output
     with app.app_context():
+        # The app itself refuses to change a recorded event...
         first = db.session.scalar(sa.select(AuditEvent).order_by(AuditEvent.id))
         first.note = "edited afterwards"
-        db.session.commit()
+        with pytest.raises(AuditLogIsAppendOnly):
+            db.session.commit()
+        db.session.rollback()
+        with pytest.raises(AuditLogIsAppendOnly):
+            db.session.delete(first)
+            db.session.flush()
+        db.session.rollback()
+        # ...and a change made behind it, in SQL, is detected.
         first_id = first.id
+        db.session.execute(sa.update(AuditEvent).where(AuditEvent.id == first_id).values(note="edited afterwards"))
+        db.session.commit()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code != 0 and str(first_id) in result.output
 
@@ -103,6 +115,14 @@ def test_demo_load_fills_the_catalogue_once(app, runner):
         assert {"match.firm_accept", "match.firm_decline", "match.researcher_accept"} <= actions
         deadlines = [r.deadline for r in db.session.scalars(sa.select(Round))]
         assert len(deadlines) == 2 and min(deadlines) < utcnow() < max(deadlines)
+        # An upcoming matchmaking session with its meetings planned, none double-booked.
+        from marketplace.matchmaking import services as sessions
+        from marketplace.models import MatchmakingEvent
+
+        event = db.session.scalar(sa.select(MatchmakingEvent))
+        assert event.meetings and all(m.slot_id is not None for m in event.meetings)
+        assert sessions.clashes(event) == []
+        assert {"session.create", "session.invite", "session.plan"} <= actions
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
 
     result = runner.invoke(args=["demo", "load"])

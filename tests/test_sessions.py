@@ -11,11 +11,11 @@ import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.models import Match, MatchmakingEvent, MatchStatus, Meeting, MeetingOutcome
-from tests import test_needs
-from tests.test_matches import scene  # noqa: F401 - a fixture
+from tests import test_matches, test_needs
 from tests.test_needs import signed_in
 
-catalogue = test_needs.catalogue  # the same fixture
+catalogue = test_needs.catalogue  # the same fixtures
+scene = test_matches.scene
 
 EVENT = {"name": "Phiên kết nối cung – cầu công nghệ Techfest Hải Phòng 2026", "place": "Cung Văn hóa Lao động "
          "hữu nghị Việt – Tiệp", "first_start": "08:30", "minutes": "30", "break_minutes": "5", "slots": "3",

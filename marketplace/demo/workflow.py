@@ -5,7 +5,7 @@ audit event. Runs once: a database where staff already decided a match is left a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import sqlalchemy as sa
 
@@ -143,7 +143,28 @@ def run_demo_workflow() -> int:
             match.decided_at = now - timedelta(days=step.approved_days_ago)
         moved += 1
     db.session.flush()
+    _demo_session(staff)
     return moved
+
+
+def _demo_session(staff: User) -> None:
+    """An upcoming matchmaking session of the open round, with the matches already at the meeting or negotiating
+    stage invited and planned by the scheduler."""
+    from marketplace.matchmaking import services as sessions
+
+    open_round = db.session.scalar(sa.select(Round).where(Round.name == ROUNDS[-1]["name"]))
+    event = sessions.create_event(sessions.EventPlan(
+        name="Phiên kết nối cung – cầu công nghệ Techfest Hải Phòng 2026", held_on=date.today() + timedelta(days=12),
+        place="Trung tâm Hội nghị thành phố, số 18 Hoàng Diệu, phường Hồng Bàng, Hải Phòng",
+        description="Phiên gặp gỡ trực tiếp giữa doanh nghiệp và các nhà khoa học của Viện Hàn lâm Khoa học và "
+                    "Công nghệ Việt Nam, trong khuôn khổ Ngày hội Khởi nghiệp đổi mới sáng tạo thành phố.",
+        round_id=open_round.id if open_round is not None else None, first_start=time(8, 30), minutes=30,
+        break_minutes=5, slots=6, tables=4), staff)
+    ready = db.session.scalars(sa.select(Match.id).where(
+        Match.status.in_((STAGES.MEETING_SCHEDULED, STAGES.NEGOTIATING))).order_by(Match.id)).all()
+    if ready:
+        sessions.invite(event, list(ready), staff)
+        sessions.plan(event, staff)
 
 
 def _answer(match: Match, step: DemoStep) -> None:

@@ -16,8 +16,8 @@ from marketplace import authz
 from marketplace.db import commit
 from marketplace.extensions import db
 from marketplace.i18n import format_clock, format_moment
-from marketplace.imports.importer import guard_formula
 from marketplace.i18n_labels import MATCH_STATUS_LABELS
+from marketplace.imports.importer import guard_formula
 from marketplace.matchmaking import bp, services
 from marketplace.matchmaking.forms import EventForm, InviteForm, OutcomeForm, PlaceForm, PlanForm
 from marketplace.models import MatchmakingEvent, Meeting
