@@ -107,6 +107,7 @@ def test_researcher_lists_staff_publishes_visitor_finds_it(server, create_user):
         page.wait_for_load_state()
 
         sign_in(page, staff)
+        page.get_by_role("button", name="Nghiệp vụ").click()  # the staff's menu
         page.get_by_role("link", name="Thẩm định").click()
         page.get_by_role("link", name="Thẩm định").last.click()
         for criterion in ("completeness", "clarity", "readiness", "transfer_fit"):

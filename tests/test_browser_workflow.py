@@ -8,7 +8,6 @@ import re
 from datetime import date, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.models import User
@@ -46,6 +45,12 @@ def _nav(page):
     return page.get_by_label("Thanh điều hướng chính")
 
 
+def _staff_page(page, name: str) -> None:
+    """Open a page of the staff's menu in the navigation bar."""
+    _nav(page).get_by_role("button", name="Nghiệp vụ").click()
+    _nav(page).get_by_role("link", name=name, exact=True).click()
+
+
 def test_from_suggestion_to_signed_agreement(app, server, scene):
     firm, staff = scene["firm"], scene["staff"]
     with app.app_context():
@@ -55,7 +60,7 @@ def test_from_suggestion_to_signed_agreement(app, server, scene):
     with chromium_page() as (page, problems):
         # Staff approve the suggestion from the review queue.
         _sign_in(page, server, staff.email, staff.password)
-        _nav(page).get_by_role("link", name="Xét duyệt kết nối").click()
+        _staff_page(page, "Xét duyệt kết nối")
         page.locator(f"#m{scene['ocr']}").check()
         page.get_by_label("Lý do hoặc ghi chú").fill("Phù hợp với nhu cầu, đề nghị giới thiệu hai bên.")
         page.get_by_role("button", name="Phê duyệt và giới thiệu").click()
@@ -77,7 +82,7 @@ def test_from_suggestion_to_signed_agreement(app, server, scene):
 
         # Staff create a session, invite the match, plan it and record the signed agreement.
         _sign_in(page, server, staff.email, staff.password)
-        _nav(page).get_by_role("link", name="Phiên kết nối", exact=True).click()
+        _staff_page(page, "Phiên kết nối")
         page.get_by_role("link", name="Tạo phiên kết nối").click()
         page.get_by_label("Tên phiên kết nối").fill("Phiên kết nối cung – cầu công nghệ lĩnh vực cảng biển")
         page.get_by_label("Ngày", exact=True).fill((date.today() + timedelta(days=10)).isoformat())
@@ -102,7 +107,7 @@ def test_from_suggestion_to_signed_agreement(app, server, scene):
         assert "Đã ghi nhận kết quả" in page.content()
 
         # The report shows the agreement and its value; the schedule prints per participant.
-        _nav(page).get_by_role("link", name="Báo cáo", exact=True).click()
+        _staff_page(page, "Báo cáo")
         assert re.sub(r"\s", "", page.locator("#contract-value").inner_text()).startswith("1.200.000.000")
         page.goto(page.url.split("/reports")[0] + "/reports/steering")
         assert technology in page.content()
