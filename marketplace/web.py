@@ -8,13 +8,23 @@ from urllib.parse import urlsplit
 import flask
 from flask import current_app, request, url_for
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.utils import cached_property
 
 #: C0 control characters other than tab and line breaks, and DEL: never typed, and PostgreSQL refuses NUL in text.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Request(flask.Request):
-    """Form values arrive without control characters, so no form can fail on them when saved."""
+    """Form values and query arguments arrive without control characters, so no form can fail on them when saved and
+    no filter when it is queried."""
+
+    @cached_property
+    def args(self) -> ImmutableMultiDict:  # type: ignore[override]
+        arguments = super().args
+        if any(_CONTROL_CHARACTERS.search(value) for value in arguments.values()):
+            return ImmutableMultiDict([(key, _CONTROL_CHARACTERS.sub("", value))
+                                       for key, value in arguments.items(multi=True)])
+        return arguments
 
     def _load_form_data(self) -> None:
         super()._load_form_data()
@@ -22,6 +32,13 @@ class Request(flask.Request):
         if form and any(_CONTROL_CHARACTERS.search(value) for value in form.values()):
             self.__dict__["form"] = ImmutableMultiDict(
                 [(key, _CONTROL_CHARACTERS.sub("", value)) for key, value in form.items(multi=True)])
+
+
+def posted_ids(name: str) -> list[int]:
+    """The ids ticked in a posted form (``name`` repeated); anything else than a small ASCII number is ignored."""
+    from marketplace.searching.service import small_int
+
+    return [number for number in map(small_int, request.form.getlist(name)) if number is not None]
 
 
 def safe_next_url(target: str | None, default_endpoint: str = "main.dashboard") -> str:

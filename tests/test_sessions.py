@@ -113,3 +113,19 @@ def test_only_introduced_matches_are_invited(app, scene):
     assert "Only introduced matches without an outcome can be invited" in page
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 0
+
+
+def test_odd_ids_and_filters_are_refused_cleanly(app, scene):
+    staff = signed_in(app, scene["staff"])
+    held_on = (date.today() + timedelta(days=3)).isoformat()
+    assert staff.post("/sessions/new", data={**EVENT, "held_on": held_on}).status_code == 302
+    event_id = _event_id(app)
+    for odd in ("²", "99999999999", "-1", "1 OR 1=1"):
+        response = staff.post(f"/sessions/{event_id}/invite", data={"match": odd}, follow_redirects=True)
+        assert response.status_code == 200 and "Only introduced matches" in response.get_data(as_text=True)
+        assert staff.post("/review/decide", data={"match": odd, "approve": "y"}).status_code == 302
+    for args in ("round=99999999999", "institute=²", "sector=x%00"):
+        response = staff.get(f"/review?{args}")
+        assert response.status_code == 200 and "Some filters named nothing known" in response.get_data(as_text=True)
+    # A control character is dropped from the query like from forms: an empty filter, no error.
+    assert staff.get("/review?sector=%00&round=%00").status_code == 200

@@ -16,7 +16,7 @@ from marketplace.matches.forms import DecideForm, MoveForm, RespondForm
 from marketplace.models import AuditEvent, Match, MatchOrigin, MatchStatus, Organization, Round, Sector, Technology
 from marketplace.pagination import paginate
 from marketplace.security import csrf_checked_by_form
-from marketplace.web import safe_next_url
+from marketplace.web import posted_ids, safe_next_url
 
 QUEUE_ARGS = ("status", "origin", "sector", "institute", "round", "min_score")
 
@@ -41,7 +41,12 @@ def _queue_filter() -> tuple[review.QueueFilter, list[str]]:
         value = args.get(name, "").strip()
         if not value:
             return None
-        found = None if numeric and not value.isdigit() else db.session.scalar(sa.select(model).where(column == value))
+        if numeric:  # an id: ASCII digits within PostgreSQL's integer range, else no such row
+            if not (value.isascii() and value.isdigit() and len(value) <= 9):
+                unknown.append(name)
+                return None
+            value = int(value)
+        found = db.session.scalar(sa.select(model).where(column == value))
         if found is None:
             unknown.append(name)
         return found
@@ -80,7 +85,7 @@ def decide():
     if not form.validate():
         flash(_("The form expired or was incomplete; nothing was changed. Please try again."), "danger")
         return redirect(back)
-    ids = [int(value) for value in request.form.getlist("match") if value.isdigit()]
+    ids = posted_ids("match")
     try:
         decided = review.decide(ids, approve=bool(form.approve.data), actor=current_user,
                                 reason=(form.reason.data or "").strip() or None)

@@ -7,7 +7,7 @@ import csv
 import io
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,6 +22,7 @@ from marketplace.matchmaking import bp, services
 from marketplace.matchmaking.forms import EventForm, InviteForm, OutcomeForm, PlaceForm, PlanForm
 from marketplace.models import MatchmakingEvent, Meeting
 from marketplace.security import csrf_checked_by_form
+from marketplace.web import posted_ids
 
 #: Why the scheduler left a meeting out, in words (its reason codes).
 UNSCHEDULED_REASONS = {
@@ -95,7 +96,7 @@ def detail(event_id: int):
 @authz.permission(authz.STAFF)
 def invite(event_id: int):
     event = _event(event_id)
-    ids = [int(value) for value in request.form.getlist("match") if value.isdigit()]
+    ids = posted_ids("match")
     try:
         count = services.invite(event, ids, current_user)
     except services.SessionError as exc:
