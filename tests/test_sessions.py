@@ -87,6 +87,8 @@ def test_staff_plan_a_session_without_double_booking(app, scene, approved):
     # The firm's own schedule: its two meetings, one after the other.
     firm_rows = [row for row in rows[1:] if row[0] == "Công ty TNHH Thử Nghiệm"]
     assert len(firm_rows) == 2 and firm_rows[0][1] < firm_rows[1][1]
+    # "With": whom the firm meets, not the firm itself.
+    assert rows[0][6] == "With" and all(row[6].endswith("(Viện Thử Nghiệm)") for row in firm_rows)
     # Outcomes move the matches: a signed agreement needs its terms.
     url = f"/sessions/{event_id}/meetings/{second_id}/outcome"
     response = staff.post(url, data={"result": "agreement_signed"})

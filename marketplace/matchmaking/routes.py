@@ -197,14 +197,14 @@ def schedule_csv(event_id: int):
     event = _event(event_id)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("Participant"), _("Start"), _("End"), _("Table"), _("Need"), _("Technology"),
+    writer.writerow([_("Participant"), _("Start"), _("End"), _("Table"), _("Need"), _("Technology"), _("With"),
                      _("Firm"), _("Institute")])
     for name, meetings in services.schedules(event).items():
-        for meeting in meetings:
+        for meeting, others in meetings:
             match = meeting.match
             writer.writerow([guard_formula(value) for value in (
                 name, format_moment(meeting.slot.starts_at), format_moment(meeting.slot.ends_at), meeting.table.label,
-                match.need.title, match.technology.title, match.need.firm.display_name,
+                match.need.title, match.technology.title, others, match.need.firm.display_name,
                 match.technology.institute.display_name)])
     # A byte-order mark, so that spreadsheet programs read Vietnamese correctly.
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8", headers={

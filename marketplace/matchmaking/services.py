@@ -293,18 +293,23 @@ def party_name(party: str) -> str:
         return party
     if kind == "researcher":
         user = db.session.get(User, int(key))
-        return user.full_name if user is not None else party
+        if user is None:
+            return party
+        return f"{user.full_name} ({user.organization.display_name})" if user.organization else user.full_name
     organization = db.session.get(Organization, int(key))
     return organization.display_name if organization is not None else party
 
 
-def schedules(event: MatchmakingEvent) -> dict[str, list[Meeting]]:
-    """Each participant's meetings in time order, participants by name (for printing and export)."""
-    grouped: dict[str, list[Meeting]] = defaultdict(list)
+def schedules(event: MatchmakingEvent) -> dict[str, list[tuple[Meeting, str]]]:
+    """Each participant's meetings in time order, each with whom it meets; participants by name (for printing and
+    export)."""
+    grouped: dict[str, list[tuple[Meeting, str]]] = defaultdict(list)
     for meeting in event.meetings:
         if meeting.slot is None:
             continue
-        for party in parties(meeting.match):
-            grouped[party_name(party)].append(meeting)
-    return {name: sorted(items, key=lambda m: (m.slot.starts_at, m.table.position))
+        names = {party: party_name(party) for party in parties(meeting.match)}
+        for party, name in names.items():
+            others = " · ".join(sorted(other for key, other in names.items() if key != party))
+            grouped[name].append((meeting, others))
+    return {name: sorted(items, key=lambda item: (item[0].slot.starts_at, item[0].table.position))
             for name, items in sorted(grouped.items())}
