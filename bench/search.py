@@ -2,6 +2,10 @@
 in-process and through HTTP (gunicorn on 127.0.0.1).
 
 Run: .venv/bin/python bench/search.py [--sizes 1000,10000,100000] [--http-size 10000] [--profile]
+     [--index-dir DIR] [--dump PREFIX]
+
+To repeat the query timings without rebuilding: ``--index-dir /tmp/bench-indexes --http-size 0`` builds each size's
+index there once and reuses it afterwards; ``--dump PREFIX`` writes every result, to compare two versions.
 
 In-process, for each size (each in a fresh process, so that its peak memory is its own): index build time and size
 on disk, then a fixed mix of 208 queries (exact with accents, without accents, English, prefix of the last word, one
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import http.client
 import itertools
 import json
@@ -580,73 +585,103 @@ def _latency_line(label: str, samples: list[float]) -> str:
 # --- In-process ---------------------------------------------------------------------------------------------------
 
 
-def run_in_process(size: int, rounds: int, max_seconds: float, profile: bool, results) -> None:  # noqa: ANN001
-    """Build the index of ``size`` documents and time the query mix; in a fresh process."""
-    from search.embedded import EmbeddedBackend
+def run_in_process(size: int, rounds: int, max_seconds: float, profile: bool, index_dir: str | None,
+                   dump: str | None, results) -> None:  # noqa: ANN001
+    """Build the index of ``size`` documents and time the query mix; in a fresh process.
+
+    :param index_dir: keep the index in ``index_dir/<size>`` and reuse it when a previous run completed it there
+        (the catalogue is deterministic), so that query timings can be repeated without rebuilding; None: a
+        temporary directory, removed at the end.
+    :param dump: write every result of the mix to ``<dump>.<size>.json``.
+    """
+    with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
+        path = Path(index_dir) / str(size) if index_dir else Path(tmp) / "index"
+        _run_in_process(path, size, rounds, max_seconds, profile, dump, results)
+
+
+def _run_in_process(path: Path, size: int, rounds: int, max_seconds: float, profile: bool, dump: str | None,
+                    results) -> None:  # noqa: ANN001
+    from search.embedded import SCHEMA_VERSION, EmbeddedBackend
 
     baseline = _status_mb("self", "VmRSS")
-    with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
-        backend = EmbeddedBackend(str(Path(tmp) / "index"))
-        generating = [0.0]
-        count_syllables = [0]
+    backend = EmbeddedBackend(str(path))
+    # Written after a complete build: an interrupted build, or one of an older index layout, is not reused.
+    complete = path / "bench-complete"
+    generating = [0.0]
+    count_syllables = [0]
 
-        def docs() -> Iterator[IndexDoc]:
-            records = generate(size)
-            while True:
-                started = time.perf_counter()
-                record = next(records, None)
-                if record is None:
-                    return
-                doc = index_doc(record)
-                count_syllables[0] += syllables(record)
-                generating[0] += time.perf_counter() - started
-                yield doc
+    def docs() -> Iterator[IndexDoc]:
+        records = generate(size)
+        while True:
+            started = time.perf_counter()
+            record = next(records, None)
+            if record is None:
+                return
+            doc = index_doc(record)
+            count_syllables[0] += syllables(record)
+            generating[0] += time.perf_counter() - started
+            yield doc
 
+    build = float("nan")
+    if complete.exists() and complete.read_text() == SCHEMA_VERSION:
+        print(f"[{size:>7,} docs] reusing the index in {path}", flush=True)
+    else:
+        complete.unlink(missing_ok=True)
         started = time.perf_counter()
         backend.rebuild(docs())
         total = time.perf_counter() - started
         build = total - generating[0]
-        disk = _dir_mb(Path(tmp) / "index")
-        segments = len(list((Path(tmp) / "index").glob("*.store")))
-        after_build = _peak_mb()
-        print(f"[{size:>7,} docs] generated in {generating[0]:5.1f} s ({count_syllables[0] / size:.0f} syllables/doc); "
-              f"index built in {build:6.1f} s ({size / build:,.0f} docs/s); {disk:6.1f} MB on disk, "
-              f"{segments} segment(s); peak RSS {after_build:.0f} MB", flush=True)
+        complete.write_text(SCHEMA_VERSION)
+    disk = _dir_mb(path)
+    segments = len(list(path.glob("*.store")))
+    after_build = _peak_mb()
+    if generating[0]:
+        print(f"[{size:>7,} docs] generated in {generating[0]:5.1f} s "
+              f"({count_syllables[0] / size:.0f} syllables/doc); index built in {build:6.1f} s "
+              f"({size / build:,.0f} docs/s); {disk:6.1f} MB on disk, {segments} segment(s); "
+              f"peak RSS {after_build:.0f} MB", flush=True)
 
-        mix = query_mix()
-        queries = [(q.kind, q.search_query()) for q in mix]
-        for _kind, query in queries:  # warm-up: page cache, lazy opens
+    mix = query_mix()
+    queries = [(q.kind, q.search_query()) for q in mix]
+    for _kind, query in queries:  # warm-up: page cache, lazy opens
+        backend.search(query)
+    samples: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    totals: list[int] = []
+    deadline = time.perf_counter() + max_seconds
+    for _round in range(rounds):
+        for kind, query in queries:
+            started = time.perf_counter()
+            result = backend.search(query)
+            samples[kind].append((time.perf_counter() - started) * 1000)
+            totals.append(result.total)
+        if time.perf_counter() > deadline:
+            break
+    everything = [s for group in samples.values() for s in group]
+    print(f"[{size:>7,} docs] {_latency_line('all queries', everything)}", flush=True)
+    for kind in KINDS:
+        print(f"{'':<15}{_latency_line(kind, samples[kind])}", flush=True)
+    empty_results = sum(1 for total in totals if total == 0)
+    rss = _status_mb("self", "VmRSS")
+    print(f"[{size:>7,} docs] {empty_results} of {len(totals)} searches found nothing; median total "
+          f"{percentile(totals, 50):,.0f} hits; RSS {baseline:.0f} MB at start, {rss:.0f} MB while searching, "
+          f"peak {_peak_mb():.0f} MB", flush=True)
+    if dump:
+        # Every result of the mix in full (ids, scores, highlights, facet counts), to check that a change to the
+        # backend leaves the results as they were: compare two dumps.
+        with open(f"{dump}.{size}.json", "w", encoding="utf-8") as out:
+            json.dump([dataclasses.asdict(backend.search(query)) for _kind, query in queries], out,
+                      ensure_ascii=False, indent=0)
+        print(f"[{size:>7,} docs] results written to {dump}.{size}.json", flush=True)
+    if profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _kind, query in queries:
             backend.search(query)
-        samples: dict[str, list[float]] = {kind: [] for kind in KINDS}
-        totals: list[int] = []
-        deadline = time.perf_counter() + max_seconds
-        for _round in range(rounds):
-            for kind, query in queries:
-                started = time.perf_counter()
-                result = backend.search(query)
-                samples[kind].append((time.perf_counter() - started) * 1000)
-                totals.append(result.total)
-            if time.perf_counter() > deadline:
-                break
-        everything = [s for group in samples.values() for s in group]
-        print(f"[{size:>7,} docs] {_latency_line('all queries', everything)}", flush=True)
-        for kind in KINDS:
-            print(f"{'':<15}{_latency_line(kind, samples[kind])}", flush=True)
-        empty_results = sum(1 for total in totals if total == 0)
-        rss = _status_mb("self", "VmRSS")
-        print(f"[{size:>7,} docs] {empty_results} of {len(totals)} searches found nothing; median total "
-              f"{percentile(totals, 50):,.0f} hits; RSS {baseline:.0f} MB at start, {rss:.0f} MB while searching, "
-              f"peak {_peak_mb():.0f} MB", flush=True)
-        if profile:
-            profiler = cProfile.Profile()
-            profiler.enable()
-            for _kind, query in queries:
-                backend.search(query)
-            profiler.disable()
-            print(f"[{size:>7,} docs] profile of one pass of the mix ({len(queries)} searches), by own time:")
-            stats = pstats.Stats(profiler, stream=sys.stdout)
-            stats.sort_stats("tottime").print_stats(18)
-            sys.stdout.flush()
+        profiler.disable()
+        print(f"[{size:>7,} docs] profile of one pass of the mix ({len(queries)} searches), by own time:")
+        stats = pstats.Stats(profiler, stream=sys.stdout)
+        stats.sort_stats("tottime").print_stats(18)
+        sys.stdout.flush()
     results.put({
         "size": size, "build": build, "generate": generating[0], "disk": disk, "segments": segments,
         "p50": percentile(everything, 50), "p95": percentile(everything, 95), "p99": percentile(everything, 99),
@@ -961,7 +996,8 @@ def summary(in_process: list[dict], http_rows: list[dict], http_size: int, clien
         print("|---:|---:|---:|---:|---:|---:|---|---:|")
         for row in in_process:
             kind, (_p50, p95) = max(row["kinds"].items(), key=lambda item: item[1][1])
-            print(f"| {row['size']:,} | {row['build']:.1f} s | {row['disk']:.0f} MB | {row['p50']:.2f} ms | "
+            build = "reused" if math.isnan(row["build"]) else f"{row['build']:.1f} s"
+            print(f"| {row['size']:,} | {build} | {row['disk']:.0f} MB | {row['p50']:.2f} ms | "
                   f"{row['p95']:.2f} ms | {row['p99']:.2f} ms | {kind} ({p95:.1f} ms) | {row['peak']:.0f} MB |")
     if http_rows:
         print(f"\nThrough HTTP: {http_size:,} documents, gunicorn on 127.0.0.1, {clients} concurrent keep-alive "
@@ -996,6 +1032,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="passes over the query mix per size (after a warm-up)")
     parser.add_argument("--max-query-seconds", type=float, default=60, help="stop the passes after this long")
     parser.add_argument("--profile", action="store_true", help="profile one pass of the mix at the largest size")
+    parser.add_argument("--index-dir", help="keep the in-process indexes here and reuse them on the next run "
+                        "(default: build each in a temporary directory)")
+    parser.add_argument("--dump", metavar="PREFIX", help="write every in-process result to PREFIX.<size>.json "
+                        "(to compare the results of two versions of the backend)")
     parser.add_argument("--http-size", type=int, default=10_000, help="catalogue size served over HTTP (0: skip)")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--http-seconds", type=float, default=20, help="per endpoint and configuration")
@@ -1011,7 +1051,7 @@ def main() -> None:
     in_process = []
     for size in sizes:
         in_process.append(in_fresh_process(run_in_process, size, args.rounds, args.max_query_seconds,
-                                           args.profile and size == max(sizes)))
+                                           args.profile and size == max(sizes), args.index_dir, args.dump))
     http_rows: list[dict] = []
     if args.http_size:
         if shutil.which(str(ROOT / ".venv" / "bin" / "gunicorn")) is None:

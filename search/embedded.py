@@ -16,6 +16,7 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import tantivy
@@ -72,8 +73,34 @@ FACET_SETS = {"sector": "sector_set", "transfer_mode": "mode_set"}
 SET_SEPARATOR = "\x1f"
 #: More distinct combinations than this and a facet is counted on its multi-valued field instead (still exact).
 SET_BUCKETS = 10_000
+#: The aggregation that counts the results (not a facet).
+TOTAL_AGG = "_total"
 #: Values listed per facet, the most frequent first.
 FACET_SIZE = 100
+#: Analysed and built queries kept per searcher (the cache is emptied when full: most searches repeat recent ones).
+QUERY_CACHE_SIZE = 512
+#: From this many documents, facet counts run on other threads while the page is ranked: below, a search takes so
+#: little that handing work over to a thread costs about what it saves.
+PARALLEL_MIN_DOCS = 20_000
+#: Threads for the facet counts (a search has at most one aggregation per facet).
+POOL_THREADS = 2
+_pool_state: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The process's threads for facet counts, created on first use. NOTE: per process id: gunicorn forks its
+    workers, and a pool made before the fork has no threads in the child."""
+    global _pool_state
+    state = _pool_state
+    if state is None or state[0] != os.getpid():
+        with _pool_lock:
+            state = _pool_state
+            if state is None or state[0] != os.getpid():
+                state = _pool_state = (os.getpid(), ThreadPoolExecutor(POOL_THREADS, thread_name_prefix="facets"))
+    return state[1]
+
+
 #: The engine's own "default" tokenizer (what the ``_folded`` fields use), to find the word pairs at index time.
 _WORDS = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
           .filter(tantivy.Filter.lowercase()).build())
@@ -125,6 +152,12 @@ def _idf(doc_freq: int, doc_count: int) -> float:
     return math.log(1.0 + (doc_count - doc_freq + 0.5) / (doc_freq + 0.5))
 
 
+def _total(aggregation: dict) -> int:
+    """The documents a terms aggregation saw, from its buckets (on a field with one value per document)."""
+    return sum(int(bucket["doc_count"]) for bucket in aggregation["buckets"]) + int(
+        aggregation.get("sum_other_doc_count") or 0)
+
+
 def _texts(doc: IndexDoc) -> dict[str, str]:
     return {
         "title": doc.title or "", "title_en": doc.title_en or "", "keywords": " ; ".join(doc.keywords or []),
@@ -143,6 +176,8 @@ class EmbeddedBackend(SearchBackend):
         self._lock = threading.Lock()
         #: (stamp of meta.json, searcher) of the last search
         self._current: tuple[tuple | None, tantivy.Searcher] | None = None
+        #: (searcher, {query text: (analysed query, ranking query, matching query)}), see :meth:`_queries`
+        self._query_cache: tuple[tantivy.Searcher, dict] | None = None
 
     # --- index management ------------------------------------------------------------------------------------
 
@@ -407,36 +442,47 @@ class EmbeddedBackend(SearchBackend):
                                                             int(query.trl_min), None)))
         return tantivy.Query.boolean_query(clauses) if len(clauses) > 1 else text_query
 
-    def _facets(self, searcher: tantivy.Searcher, text_query: tantivy.Query, query: SearchQuery) -> dict:
-        """Counts per facet value. A facet with chosen values is counted without its own filter (so its other
-        values stay visible); all the others share one aggregation over the fully filtered results.
+    def _facet_requests(self, text_query: tantivy.Query, query: SearchQuery) -> list[tuple[tantivy.Query, list[str]]]:
+        """The aggregations that count the facets: a facet with chosen values is counted without its own filter (so
+        its other values stay visible); all the others share one aggregation over the fully filtered results."""
+        filtered = [facet for facet in FACETS if query.filters.get(facet)]
+        plain = [facet for facet in FACETS if facet not in filtered]
+        requests = [(self._combined(text_query, query), plain)] if plain else []
+        return requests + [(self._combined(text_query, query, skip=facet), [facet]) for facet in filtered]
 
-        Sectors and transfer modes are counted per combination (``FACET_SETS``), then per value: exact, and much
-        cheaper than counting their multi-valued fields."""
+    @staticmethod
+    def _aggregate(searcher: tantivy.Searcher, search: tantivy.Query, facets: list[str],
+                   total: bool = False) -> tuple[dict, set[str]]:
+        """One aggregation's buckets, and the facets that had to be counted on their multi-valued fields.
+
+        :param total: also count the documents (under ``TOTAL_AGG``; see :func:`_total`).
+        """
         def spec(facets: Iterable[str], by_set: bool = True) -> dict:
             return {facet: {"terms": {"field": FACET_SETS[facet], "size": SET_BUCKETS}}
                     if by_set and facet in FACET_SETS else {"terms": {"field": FACET_FIELDS[facet], "size": FACET_SIZE}}
                     for facet in facets}
 
-        by_field: set[str] = set()
+        # Every document has exactly one `stale` value (0 or 1): its two buckets add up to the documents found.
+        extra = {TOTAL_AGG: {"terms": {"field": "stale", "size": 2}}} if total else {}
+        results = searcher.aggregate(search, spec(facets) | extra)
+        # More combinations than buckets (never seen in practice): those facets on their own fields.
+        overflow = [facet for facet in facets if facet in FACET_SETS and (
+            results[facet].get("sum_other_doc_count") or results[facet].get("doc_count_error_upper_bound"))]
+        if overflow:
+            results.update(searcher.aggregate(search, spec(overflow, by_set=False)))
+        return results, set(overflow)
 
-        def aggregate(search: tantivy.Query, facets: list[str]) -> dict:
-            results = searcher.aggregate(search, spec(facets))
-            # More combinations than buckets (never seen in practice): those facets on their own fields.
-            overflow = [facet for facet in facets if facet in FACET_SETS and (
-                results[facet].get("sum_other_doc_count") or results[facet].get("doc_count_error_upper_bound"))]
-            if overflow:
-                results.update(searcher.aggregate(search, spec(overflow, by_set=False)))
-                by_field.update(overflow)
-            return results
+    @staticmethod
+    def _facet_counts(parts: Iterable[tuple[dict, set[str]]]) -> dict:
+        """Counts per facet value from the aggregations' buckets, the most frequent first.
 
-        filtered = [facet for facet in FACETS if query.filters.get(facet)]
-        plain = [facet for facet in FACETS if facet not in filtered]
+        Sectors and transfer modes are counted per combination (``FACET_SETS``), then per value: exact, and much
+        cheaper than counting their multi-valued fields."""
         results: dict = {}
-        if plain:
-            results.update(aggregate(self._combined(text_query, query), plain))
-        for facet in filtered:
-            results.update(aggregate(self._combined(text_query, query, skip=facet), [facet]))
+        by_field: set[str] = set()
+        for buckets, overflow in parts:
+            results.update(buckets)
+            by_field |= overflow
         facets = {}
         for facet in FACETS:
             buckets = results.get(facet, {}).get("buckets", [])
@@ -452,27 +498,61 @@ class EmbeddedBackend(SearchBackend):
             facets[facet] = sorted(counts, key=lambda c: (-c.count, c.value))[:FACET_SIZE]
         return facets
 
+    def _queries(self, searcher: tantivy.Searcher, text: str) -> tuple[AnalyzedQuery, tantivy.Query, tantivy.Query]:
+        """The analysed query and its ranking and matching queries, kept per searcher: the catalogue page, its
+        facet links and its next pages repeat the same words, and the pair clauses read the index's statistics
+        (hence per searcher)."""
+        cache = self._query_cache
+        if cache is None or cache[0] is not searcher:
+            cache = self._query_cache = (searcher, {})
+        found = cache[1].get(text)
+        if found is None:
+            analyzed = analyze(text, self.synonyms)
+            found = (analyzed, *self._text_queries(analyzed, searcher))
+            if len(cache[1]) >= QUERY_CACHE_SIZE:
+                cache[1].clear()
+            cache[1][text] = found
+        return found
+
     def search(self, query: SearchQuery) -> SearchResult:
-        analyzed = analyze(query.text, self.synonyms)
         try:
             searcher = self._searcher()
-            text_query, matching = self._text_queries(analyzed, searcher)
-            combined = self._combined(text_query, query)
-            page, per_page = max(1, query.page), max(1, min(100, query.per_page))
-            offset = (page - 1) * per_page
-            sort = query.sort if not analyzed.empty or query.sort != "relevance" else "newest"
-            if sort == "relevance":
-                # The business signals multiply the score inside the engine (see WEIGHT_FIELD); one search gives
-                # the page and the count.
-                result = searcher.search(combined, limit=per_page, offset=offset, count=True,
-                                         weight_by_field="weight")
-                total = result.count
-                page_hits = [(score, searcher.doc(address)) for score, address in result.hits]
-            else:
-                total, page_hits = self._sorted_page(searcher, combined, sort, offset, per_page)
-            hits = [self._hit(doc, score, analyzed) for score, doc in page_hits]
+            analyzed, text_query, matching = self._queries(searcher, query.text)
             # Facets need only which documents match: `matching` leaves out the pairs, which only change scores.
-            return SearchResult(hits=hits, total=total, facets=self._facets(searcher, matching, query))
+            requests = self._facet_requests(matching, query)
+            sort = query.sort if not analyzed.empty or query.sort != "relevance" else "newest"
+            # The aggregation over the fully filtered results (first, when some facet has no chosen value) finds the
+            # same documents as the ranking query (whose pair clauses only match where its word clauses do): it
+            # counts them, and the ranking search need not.
+            counted = sort == "relevance" and any(not query.filters.get(facet) for facet in FACETS)
+            jobs = [(search, facets, counted and i == 0) for i, (search, facets) in enumerate(requests)]
+            counting = None
+            if searcher.num_docs >= PARALLEL_MIN_DOCS:
+                # The engine lets go of the GIL while it searches: the facet counts are taken on other cores while
+                # this thread ranks and highlights the page.
+                pool = _pool()
+                counting = [pool.submit(self._aggregate, searcher, *job) for job in jobs]
+            try:
+                combined = self._combined(text_query, query)
+                page, per_page = max(1, query.page), max(1, min(100, query.per_page))
+                offset = (page - 1) * per_page
+                if sort == "relevance":
+                    # The business signals multiply the score inside the engine (see WEIGHT_FIELD).
+                    result = searcher.search(combined, limit=per_page, offset=offset, count=not counted,
+                                             weight_by_field="weight")
+                    total = None if counted else result.count
+                    page_hits = [(score, searcher.doc(address)) for score, address in result.hits]
+                else:
+                    total, page_hits = self._sorted_page(searcher, combined, sort, offset, per_page)
+                hits = [self._hit(doc, score, analyzed) for score, doc in page_hits]
+            finally:
+                # NOTE: waited for even when ranking failed, so that no count outlives its search.
+                parts = [future.result() for future in counting] if counting is not None else None
+            if parts is None:
+                parts = [self._aggregate(searcher, *job) for job in jobs]
+            if total is None:
+                total = _total(parts[0][0][TOTAL_AGG])
+            return SearchResult(hits=hits, total=total, facets=self._facet_counts(parts))
         except ValueError as exc:
             raise SearchUnavailable(str(exc)) from exc
 
