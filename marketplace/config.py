@@ -140,6 +140,9 @@ class Config:
     """Readiness factor at TRL 1, rising linearly to 1.0 at TRL 9."""
     MATCH_MIN_SCORE = float(os.environ.get("MATCH_MIN_SCORE", "0.08"))
     """Suggestions below this score are not stored."""
+    UNMET_DEMAND_MIN_SCORE = float(os.environ.get("UNMET_DEMAND_MIN_SCORE", "0.20"))
+    """In the unmet-demand report, a need counts as answered by a suggestion scoring at least this (a clear fit: on
+    the demo, weak suggestions sharing a few generic words score 0.08–0.18); never below ``MATCH_MIN_SCORE``."""
     MATCH_TOP_K = int(os.environ.get("MATCH_TOP_K", "10"))
     """At most this many suggestions per need."""
 

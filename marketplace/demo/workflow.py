@@ -51,7 +51,7 @@ _SIGNED = (STAGES.APPROVED, STAGES.CONTACTED, STAGES.MEETING_SCHEDULED, STAGES.N
 STEPS = (
     DemoStep("NC-2026-001", (STAGES.APPROVED,), Outcome(note="Đúng nhu cầu, công nghệ đã ứng dụng tại cảng.")),
     DemoStep("NC-2026-002", (STAGES.APPROVED,), firm_answer=True),
-    DemoStep("NC-2026-004", _SIGNED, Outcome(note="Hai bên thống nhất chuyển giao theo hình thức li-xăng.",
+    DemoStep("NC-2026-010", _SIGNED, Outcome(note="Hai bên thống nhất chuyển giao theo hình thức li-xăng.",
                                              transfer_mode=TransferMode.LICENSE, contract_value=1_850_000_000,
                                              signed_on=date.today() - timedelta(days=12)),
              firm_answer=True, approved_days_ago=150),
@@ -59,15 +59,16 @@ STEPS = (
     DemoStep("NC-2026-006", (STAGES.APPROVED, STAGES.CONTACTED, STAGES.MEETING_SCHEDULED), approved_days_ago=40),
     DemoStep("NC-2026-007", (STAGES.APPROVED, STAGES.CONTACTED, STAGES.MEETING_SCHEDULED, STAGES.NEGOTIATING),
              Outcome(note="Doanh nghiệp đề nghị thử nghiệm 3 tháng trước khi ký hợp đồng."), approved_days_ago=70),
-    DemoStep("NC-2026-008", _SIGNED, Outcome(note="Chuyển giao trọn gói, bao gồm đào tạo vận hành.",
+    DemoStep("NC-2026-017", _SIGNED, Outcome(note="Chuyển giao trọn gói, bao gồm đào tạo vận hành.",
                                              transfer_mode=TransferMode.TURNKEY, contract_value=3_200_000_000,
                                              signed_on=date.today() - timedelta(days=30)), approved_days_ago=200),
     DemoStep("NC-2026-009", (STAGES.APPROVED, STAGES.CONTACTED, STAGES.CLOSED_NO_DEAL),
              Outcome(reason=DeclineReason.TOO_EXPENSIVE,
                      note="Chi phí đầu tư vượt khả năng cân đối vốn của doanh nghiệp trong năm 2026."),
              approved_days_ago=120),
-    DemoStep("NC-2026-010", (STAGES.REJECTED,), Outcome(note="Công nghệ chưa phù hợp với quy mô sản xuất của "
-                                                             "doanh nghiệp.")),
+    # The crane simulator need has no fitting technology in the catalogue: its best suggestion is turned down.
+    DemoStep("NC-2026-004", (STAGES.REJECTED,), Outcome(note="Công nghệ được gợi ý không phải hệ thống mô phỏng "
+                                                             "huấn luyện lái cần trục như doanh nghiệp cần.")),
     DemoStep("NC-2026-031", (STAGES.APPROVED,), firm_answer=False,
              outcome=Outcome(reason=DeclineReason.ALREADY_SOLVED,
                              note="Cảng đã ký hợp đồng kiểm định với một đơn vị khác trong tháng 10/2026.")),
@@ -85,8 +86,8 @@ ROUNDS = (
      "legal_reference": "Công văn số 1835/SKHCN-QLCN ngày 12/8/2026 của Sở Khoa học và Công nghệ",
      "scope": "Danh mục 48 công nghệ sẵn sàng chuyển giao gửi kèm Công văn số 2105/VHL-ƯDCN của Viện Hàn lâm Khoa "
               "học và Công nghệ Việt Nam.",
-     "opens_days": -100, "deadline_days": -10, "needs": ("NC-2026-001", "NC-2026-004", "NC-2026-008",
-                                                          "NC-2026-009", "NC-2026-010")},
+     "opens_days": -100, "deadline_days": -10, "needs": ("NC-2026-001", "NC-2026-004", "NC-2026-009",
+                                                          "NC-2026-010", "NC-2026-017")},
     {"name": "Đợt 1 năm 2027 – kết nối cung – cầu công nghệ",
      "legal_reference": "Công văn số 2410/SKHCN-QLCN ngày 02/11/2026 của Sở Khoa học và Công nghệ",
      "scope": "Danh mục công nghệ của các viện thuộc Viện Hàn lâm KH&CN Việt Nam đã công bố trên Sàn.",

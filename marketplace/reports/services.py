@@ -331,10 +331,11 @@ def dashboard(criteria: ReportFilter, locale: str) -> Dashboard:
 # --- Unmet demand --------------------------------------------------------------------------------------------
 
 def match_threshold() -> float:
-    """The score from which the matcher keeps a suggestion (``MATCH_MIN_SCORE``)."""
+    """The score from which a suggestion answers a need (``UNMET_DEMAND_MIN_SCORE``, at least the matcher's own
+    ``MATCH_MIN_SCORE``)."""
     from marketplace.suggestions.services import weights_from_config
 
-    return weights_from_config().min_score
+    return max(float(current_app.config["UNMET_DEMAND_MIN_SCORE"]), weights_from_config().min_score)
 
 
 @dataclass
@@ -346,8 +347,8 @@ class UnmetGroup:
 
 
 def unmet_needs(criteria: ReportFilter | None = None, threshold: float | None = None) -> list[Need]:
-    """Open needs that nothing in the catalogue answers: no match scoring at least ``threshold`` (the matcher's
-    minimum by default) nor taken further by staff, apart from matches rejected or closed without a deal.
+    """Open needs that nothing in the catalogue answers: no match scoring at least ``threshold`` (see
+    :func:`match_threshold`) nor taken further by staff, apart from matches rejected or closed without a deal.
 
     :param criteria: only its round applies (an unmet need is a current state, not an event of a period).
     """
