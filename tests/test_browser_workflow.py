@@ -117,3 +117,16 @@ def test_from_suggestion_to_signed_agreement(app, server, scene):
         recent = page.locator("#recent-matches").locator("..").inner_text()
         assert technology in recent and "Đã ký hợp đồng" in recent
         assert problems == []
+
+
+def test_navigation_bar_fits_every_role(server, create_user):
+    """Each role's menu fits the screen in Vietnamese, the longer language: no sideways scrolling."""
+    with chromium_page() as (page, problems):
+        for role in ("firm", "researcher", "staff", "admin"):
+            user = create_user(role)
+            _sign_in(page, server, user.email, user.password)
+            for width in (1400, 1600, 1920, 1399, 992, 390):  # expanded bar, then the collapsed one
+                page.set_viewport_size({"width": width, "height": 900})
+                overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                assert overflow <= 0, f"{role} at {width}px: {overflow}px too wide"
+        assert problems == []
