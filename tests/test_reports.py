@@ -325,6 +325,9 @@ def test_cli_exports_the_report_and_refuses_an_unknown_round(app, world, runner,
 # --- Open data -----------------------------------------------------------------------------------------------
 
 def test_open_data_csv_is_the_public_catalogue(app, world):
+    # Every page's footer offers the files to visitors.
+    home = app.test_client().get("/").get_data(as_text=True)
+    assert 'href="/open-data/technologies.csv"' in home and 'href="/open-data/technologies.json"' in home
     response = app.test_client().get("/open-data/technologies.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.data.startswith(b"\xef\xbb\xbf")  # Excel reads the accents
