@@ -50,7 +50,7 @@ class MoveForm(FlaskForm):
 
     def __init__(self, moves: tuple[MatchStatus, ...], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.to.choices = [(status.value, MATCH_STATUS_LABELS[status]) for status in moves]
+        self.to.choices = [("", _l("— choose —"))] + [(status.value, MATCH_STATUS_LABELS[status]) for status in moves]
         self.reason.choices = _reason_choices(blank=True)
         self.transfer_mode.choices = [("", _l("— choose —"))] + [
             (mode.value, label) for mode, label in TRANSFER_MODE_LABELS.items()]

@@ -84,7 +84,8 @@ class OutcomeForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.result.choices = [(value.value, label) for value, label in MEETING_OUTCOME_LABELS.items()]
+        self.result.choices = [("", _l("— choose —"))] + [(value.value, label) for value, label in
+                                                           MEETING_OUTCOME_LABELS.items()]
         self.reason.choices = [("", _l("— choose —"))] + [(r.value, label) for r, label in
                                                            DECLINE_REASON_LABELS.items()]
         self.transfer_mode.choices = [("", _l("— choose —"))] + [(m.value, label) for m, label in
