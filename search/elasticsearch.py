@@ -13,7 +13,8 @@ Layout of the indices (``prefix`` lets several deployments share a cluster)::
 Relevance is the one of :mod:`search.analysis`, the same as the embedded backend's: per query word a ``dis_max`` of
 its folded match in every field (weighted by ``FIELD_BOOSTS``), its accented match (x ``EXACT_BOOST``, only when the
 word has accents), the last word as a prefix and long words with one typo; adjacent words as phrases; synonyms as
-phrases. The business signals (priority sector, readiness, stale) re-rank the top ``RERANK_WINDOW`` hits in Python
+phrases; a long query (``LONG_QUERY_TERMS`` words) in fewer fields (``AnalyzedQuery.fields``), without typo variants.
+The business signals (priority sector, readiness, stale) re-rank the top ``RERANK_WINDOW`` hits in Python
 with :func:`search.analysis.business_factor`, exactly as the embedded backend does, so both order hits alike.
 Highlights come from :func:`search.analysis.highlight` / :func:`~search.analysis.snippet` on the original texts kept
 in ``_source.display``, not from Elasticsearch's highlighter.
@@ -438,14 +439,17 @@ class ElasticsearchBackend(SearchBackend):
         better fields score higher. An empty query matches everything."""
         if analyzed.empty:
             return {"match_all": {}}
-        clauses = [self._term_clause(term) for term in analyzed.terms]
-        clauses += [self._phrase(pair, PHRASE_BOOST / 2) for pair in analyzed.pairs]
-        clauses += [self._phrase(alternative, 1.0) for alternative in analyzed.alternatives]
+        # A long query searches fewer fields (AnalyzedQuery.fields), as the embedded backend does.
+        phrase_fields = tuple(name for name in PHRASE_FIELDS if name in analyzed.fields)
+        clauses = [self._term_clause(term, analyzed.fields) for term in analyzed.terms]
+        clauses += [self._phrase(pair, PHRASE_BOOST / 2, phrase_fields) for pair in analyzed.pairs]
+        clauses += [self._phrase(alternative, 1.0, phrase_fields) for alternative in analyzed.alternatives]
         return {"bool": {"should": clauses, "minimum_should_match": 1}}
 
-    def _term_clause(self, term: Term) -> dict[str, Any]:
+    def _term_clause(self, term: Term, fields: tuple[str, ...] = TEXT_FIELDS) -> dict[str, Any]:
         queries: list[dict[str, Any]] = []
-        for name, boost in FIELD_BOOSTS.items():
+        for name in fields:
+            boost = FIELD_BOOSTS[name]
             folded = f"{name}.folded"
             queries.append({"match": {folded: {"query": term.folded, "boost": boost}}})
             if term.accented:
@@ -459,10 +463,11 @@ class ElasticsearchBackend(SearchBackend):
                                                    "transpositions": True, "boost": boost * FUZZY_WEIGHT}}})
         return {"dis_max": {"queries": queries, "tie_breaker": TIE_BREAKER}}
 
-    def _phrase(self, words: tuple[str, ...], boost: float) -> dict[str, Any]:
+    def _phrase(self, words: tuple[str, ...], boost: float,
+                fields: tuple[str, ...] = PHRASE_FIELDS) -> dict[str, Any]:
         kind = "match_phrase" if len(words) > 1 else "match"
         queries = [{kind: {f"{name}.folded": {"query": " ".join(words), "boost": FIELD_BOOSTS[name] * boost}}}
-                   for name in PHRASE_FIELDS]
+                   for name in fields]
         return {"dis_max": {"queries": queries, "tie_breaker": TIE_BREAKER}}
 
     def _facet_filter(self, facet: str, values: list[str] | str) -> dict[str, Any]:

@@ -61,6 +61,8 @@ SCHEMA_VERSION = "technologies-v6"
 #: words is then one term lookup, not a positional phrase match (which was most of a multi-word search's cost).
 #: Scored as the phrase would be: see :meth:`EmbeddedBackend._pair_clause`.
 PAIR_FIELDS = ("title", "title_en", "keywords", "summary")
+#: Fields a synonym phrase is looked for in (those of them that the query searches: see ``AnalyzedQuery.fields``).
+PHRASE_FIELDS = ("title", "title_en", "keywords", "summary", "description")
 #: Joins the two words of a pair (never in a word).
 PAIR_JOINER = "\x1f"
 #: Fills a document's ``_pairs`` field up to the word count of its text field, so both have the same length (BM25's
@@ -349,10 +351,11 @@ class EmbeddedBackend(SearchBackend):
 
     # --- reading -----------------------------------------------------------------------------------------------
 
-    def _term_clause(self, term) -> tantivy.Query:  # noqa: ANN001
+    def _term_clause(self, term, fields: tuple[str, ...] = TEXT_FIELDS) -> tantivy.Query:  # noqa: ANN001
         Q = tantivy.Query
         parts = []
-        for name, boost in FIELD_BOOSTS.items():
+        for name in fields:
+            boost = FIELD_BOOSTS[name]
             parts.append(Q.boost_query(Q.term_query(self.schema, f"{name}_folded", term.folded), boost))
             if term.accented:
                 parts.append(Q.boost_query(Q.term_query(self.schema, f"{name}_exact", term.exact), boost * EXACT_BOOST))
@@ -365,8 +368,8 @@ class EmbeddedBackend(SearchBackend):
                 parts.append(Q.boost_query(typo, boost * FUZZY_WEIGHT))
         return Q.disjunction_max_query(parts, 0.1)
 
-    def _phrase(self, words: tuple[str, ...] | list[str], boost: float, fields: tuple[str, ...] = (
-            "title", "title_en", "keywords", "summary", "description")) -> tantivy.Query:
+    def _phrase(self, words: tuple[str, ...] | list[str], boost: float,
+                fields: tuple[str, ...] = PHRASE_FIELDS) -> tantivy.Query:
         Q = tantivy.Query
         if len(words) == 1:
             parts = [Q.boost_query(Q.term_query(self.schema, f"{name}_folded", words[0]), FIELD_BOOSTS[name] * boost)
@@ -408,8 +411,10 @@ class EmbeddedBackend(SearchBackend):
             # A word (or pair) typed twice weighs twice, as two equal clauses would: one clause, boosted, costs half.
             return Q.boost_query(query, float(count)) if count > 1 else query
 
-        words = [(Should, times(self._term_clause(term), count)) for term, count in Counter(analyzed.terms).items()]
-        synonyms = [(Should, self._phrase(alternative, 1.0)) for alternative in analyzed.alternatives]
+        words = [(Should, times(self._term_clause(term, analyzed.fields), count))
+                 for term, count in Counter(analyzed.terms).items()]
+        phrase_fields = tuple(name for name in PHRASE_FIELDS if name in analyzed.fields)
+        synonyms = [(Should, self._phrase(alternative, 1.0, phrase_fields)) for alternative in analyzed.alternatives]
         # Adjacent words together weigh more where it matters most; the description is left out (cost).
         pairs = []
         for pair, count in Counter(analyzed.pairs).items():
