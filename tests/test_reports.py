@@ -6,7 +6,8 @@ import csv
 import io
 import json
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -26,6 +27,12 @@ from marketplace.models import (
     User,
 )
 from marketplace.models.base import utcnow
+
+
+def hai_phong_today() -> date:
+    """Periods are in Hai Phong dates (UTC+7): from 17:00 UTC that is already tomorrow."""
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
 
 INJECTION = "=HYPERLINK(\"http://evil.example\",\"click\")"
 
@@ -178,12 +185,12 @@ def test_period_filter_counts_needs_and_matches_by_creation_and_technologies_by_
                            .values(published_at=long_ago))
         db.session.commit()
     client = signed_in(app, world["staff"])
-    start = (date.today() - timedelta(days=30)).isoformat()
-    html = client.get(f"/reports?start={start}&end={date.today().isoformat()}").get_data(as_text=True)
+    start = (hai_phong_today() - timedelta(days=30)).isoformat()
+    html = client.get(f"/reports?start={start}&end={hai_phong_today().isoformat()}").get_data(as_text=True)
     assert chart(html, "chart-needs-sector")["nong-nghiep"] == 1
     assert chart(html, "chart-funnel")["agreement_signed"] == 1
     assert chart(html, "chart-technologies-sector")["cang-bien"] == 0
-    html = client.get(f"/reports?end={(date.today() - timedelta(days=60)).isoformat()}").get_data(as_text=True)
+    html = client.get(f"/reports?end={(hai_phong_today() - timedelta(days=60)).isoformat()}").get_data(as_text=True)
     assert chart(html, "chart-funnel") == {**{s.value: 0 for s in MatchStatus}, "agreement_signed": 1}
 
 
@@ -283,7 +290,7 @@ def test_steering_report_xlsx(app, world):
     assert workbook.sheetnames == ["Report", "By sector", "Needs", "Matches"]
     cover = _cover(workbook)
     assert cover["Round"] == world["round_name"] and cover["Legal reference"] == "Công văn số 2410/SKHCN-QLCN"
-    assert cover["Generated on"].date() == date.today()
+    assert cover["Generated on"].date() == hai_phong_today()
     assert (cover["Needs posted by firms"], cover["Approved matches"], cover["Agreements signed"]) == (2, 1, 1)
     assert cover["Contract value (VND)"] == 1_500_000_000
     rows = list(workbook["By sector"].iter_rows(values_only=True))
