@@ -25,6 +25,8 @@ count only from the next fit. :meth:`TfidfMatcher.match_technology` offers one t
 Speed (``bench/match.py``): a text is split on white space and each distinct piece is analysed once, then cached
 (white space never joins two syllables, so the result is that of the whole text); features are integer ids, and the
 counts, document frequencies and field vectors of the whole catalogue come from numpy sorts, not from Python loops.
+The vectors are weighted a few thousand technologies at a time (bounded temporary arrays), and a pair's exact
+similarity merges the two sparse rows; every sum keeps its order, so none of this changes a score.
 """
 
 from __future__ import annotations
@@ -35,11 +37,13 @@ import re
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 
 import numpy as np
 from scipy import sparse
+from threadpoolctl import threadpool_limits
 
 from matching.text import STOP_WORDS, TOKEN_PATTERN, fold_diacritics, normalize
 
@@ -131,6 +135,11 @@ _BANDS = 128
 _PRUNE_FROM = 20_000  # technologies; below, the plain product is as fast
 _PRUNE_BATCH = 32  # needs at a time; one need alone (match, preview) is faster with the plain product
 _WORKERS = max(1, min(2, os.cpu_count() or 1))  # threads of match_many
+
+
+def _one_blas_thread() -> AbstractContextManager:
+    """A context in which numpy's BLAS runs on one thread: ``match_many``'s own threads already use the cores."""
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _technology_fields(technology: TechnologyText) -> tuple[str, ...]:
@@ -275,11 +284,14 @@ def _top_per_row(rows: np.ndarray, values: np.ndarray, n_rows: int, k: int, buck
     if not len(values):
         return np.zeros(0, dtype=np.int64)
     top = float(values.max())
-    bucket = (values * ((buckets - 1) / top)).astype(np.int64) if top > 0 else np.zeros(len(values), np.int64)
-    counts = np.bincount(rows * buckets + bucket, minlength=n_rows * buckets).reshape(n_rows, buckets)
+    # One key per value, row × buckets + bucket, made in place (the arrays are long: a pass each counts).
+    key = (values * ((buckets - 1) / top)).astype(np.int64) if top > 0 else np.zeros(len(values), np.int64)
+    key += rows * buckets
+    counts = np.bincount(key, minlength=n_rows * buckets).reshape(n_rows, buckets)
     from_top = np.cumsum(counts[:, ::-1], axis=1)
     cut = np.where(from_top[:, -1] >= k, buckets - 1 - np.argmax(from_top >= k, axis=1), 0)
-    return np.flatnonzero(bucket >= cut[rows])
+    cut += np.arange(n_rows) * buckets
+    return np.flatnonzero(key >= cut[rows])
 
 
 def _first_per_row(rows: np.ndarray, cols: np.ndarray, scores: np.ndarray, n_rows: int, k: int) -> np.ndarray:
@@ -410,9 +422,11 @@ class TfidfMatcher:
         keys, counts, entry_group = keys[in_fields], counts[in_fields], entry_group[in_fields]
         columns = column[term_of[in_fields]].astype(np.int32)
         del term_of, in_fields
-        matrix = self._weighted(n, (keys >> term_bits).astype(np.int32), columns, entry_group, counts,
-                                self._technology_weights(), np.flatnonzero(_changes(keys)))
-        del keys, counts, entry_group, columns
+        technology_of = (keys >> term_bits).astype(np.int32)
+        starts = np.flatnonzero(_changes(keys))
+        del keys
+        matrix = self._weighted(n, technology_of, columns, entry_group, counts, self._technology_weights(), starts)
+        del technology_of, counts, entry_group, columns, starts
 
         # The vocabulary, on the words it uses.
         unigrams = np.flatnonzero(kept[unigram_term])
@@ -440,12 +454,13 @@ class TfidfMatcher:
         self._sector_bits = self._bits(self._sectors)
         rare = document_frequency[kept] <= _RARE_SHARE * n
         self._band = np.where(rare, -1, np.arange(len(rare)) % _BANDS).astype(np.int32)
-        self._band_norms = self._norms_by_band(matrix)
-        self._row_of = {int(t.id): row for row, t in enumerate(technologies)}
-        self._alive[[row for row, t in enumerate(technologies) if self._row_of[int(t.id)] != row]] = False
+        with ThreadPoolExecutor(1) as pool:  # the transposed copy (scipy, without the GIL) beside the band norms
+            transposed = pool.submit(self._segments[0].matrix_t)
+            self._band_norms = self._norms_by_band(matrix)
+            self._row_of = {int(t.id): row for row, t in enumerate(technologies)}
+            self._alive[[row for row, t in enumerate(technologies) if self._row_of[int(t.id)] != row]] = False
+            transposed.result()
         self._generation += 1
-        matrix = None
-        self._segments[0].matrix_t()
         return self
 
     def _spell(self, accented: list[str], accented_ids: np.ndarray, word_of_accented: np.ndarray, first: np.ndarray,
@@ -461,13 +476,24 @@ class TfidfMatcher:
         spelling[unigram_columns, 0] = best_accented[unigrams]
         if len(bigrams):
             # pair id → its feature, then the (feature, first accented word, second accented word) written most often
-            feature_of_pair = np.full(int(pair_index.max(initial=0)) + 1, -1, dtype=np.int64)
+            # NOTE: built in place, one array of pairs at a time (each is as long as the catalogue's text).
+            feature_of_pair = np.full(int(pair_index.max(initial=0)) + 1, -1, dtype=np.int32)
             feature_of_pair[bigrams] = bigram_columns
             pair_feature = feature_of_pair[pair_index]
             chosen = np.flatnonzero(pair_feature >= 0)
             square = n_accented * n_accented
-            keys = (pair_feature[chosen] * square + accented_ids[first[chosen]].astype(np.int64) * n_accented
-                    + accented_ids[first[chosen] + 1])
+            keys = pair_feature[chosen].astype(np.int64)
+            del pair_feature
+            keys *= square
+            at = first[chosen]
+            del chosen
+            part = accented_ids[at].astype(np.int64)
+            part *= n_accented
+            keys += part
+            at += 1
+            part = accented_ids[at]
+            keys += part
+            del at, part
             keys.sort()
             keys, counts = _runs(keys)
             feature = keys // square
@@ -489,30 +515,63 @@ class TfidfMatcher:
         return np.array([w.title, w.keywords, w.summary, w.description], dtype=np.float64)
 
     def _weighted(self, n_rows: int, doc: np.ndarray, col: np.ndarray, group: np.ndarray, count: np.ndarray,
-                  group_weights: np.ndarray, starts: np.ndarray) -> sparse.csr_matrix:
+                  group_weights: np.ndarray, starts: np.ndarray, chunk: int = 8192) -> sparse.csr_matrix:
         """The L2-normalised sum of the weighted, L2-normalised TF-IDF vectors of each document's groups.
 
         The entries (document, feature, group, count) come sorted by document, then feature; ``starts`` are the
         positions where a (document, feature) begins.
+
+        NOTE: documents are taken ``chunk`` at a time, which bounds the temporary arrays (the fit's peak of memory
+        was here) and keeps them in cache. Every sum is within one document, in the entries' order, so the chunks
+        change no value.
         """
+        lengths = np.zeros(n_rows, dtype=np.int64)
+
+        def part(first: int) -> tuple[np.ndarray, np.ndarray]:
+            rows = min(n_rows, first + chunk) - first
+            lo, hi = np.searchsorted(doc, [first, first + rows])
+            if lo == hi:
+                return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int32)
+            at = starts[np.searchsorted(starts, lo):np.searchsorted(starts, hi)] - lo
+            value, part_doc, part_col = self._weighted_part(rows, doc[lo:hi] - first, col[lo:hi], group[lo:hi],
+                                                            count[lo:hi], group_weights, at)
+            lengths[first:first + rows] = np.bincount(part_doc, minlength=rows)
+            return value, part_col.astype(np.int32)
+
+        firsts = range(0, n_rows, chunk)
+        if len(firsts) > 1 and _WORKERS > 1:  # numpy releases the GIL in the heavy steps: two chunks at a time
+            with ThreadPoolExecutor(_WORKERS) as pool:
+                datas, columns = map(list, zip(*pool.map(part, firsts), strict=True))
+        else:
+            datas, columns = map(list, zip(*map(part, firsts), strict=True)) if len(firsts) else ([], [])
+        indptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        data = np.concatenate(datas) if datas else np.zeros(0, dtype=np.float32)
+        indices = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int32)
+        del datas, columns
+        matrix = sparse.csr_matrix((data, indices, indptr), shape=(n_rows, len(self._idf)))
+        matrix.has_sorted_indices = True
+        return matrix
+
+    def _weighted_part(self, n_rows: int, doc: np.ndarray, col: np.ndarray, group: np.ndarray, count: np.ndarray,
+                       group_weights: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`_weighted` for documents 0…``n_rows`` - 1: the values, documents and features of the entries."""
         value = np.log(count.astype(np.float32))
         value += 1
         value *= self._idf[col]
-        row = group.astype(np.int64) * n_rows + doc
+        row = group.astype(np.int64)
+        row *= n_rows
+        row += doc
         norm = np.sqrt(np.bincount(row, weights=np.square(value), minlength=len(group_weights) * n_rows))
         value *= (group_weights[group] / norm[row]).astype(np.float32)
         del row, norm
-        if len(value):  # add up the groups of a document: a feature's entries are adjacent
-            value, doc, col = np.add.reduceat(value, starts), doc[starts], col[starts]
-            nonzero = np.flatnonzero(value)
-            if len(nonzero) < len(value):
-                value, doc, col = value[nonzero], doc[nonzero], col[nonzero]
+        # add up the groups of a document: a feature's entries are adjacent
+        value, doc, col = np.add.reduceat(value, starts), doc[starts], col[starts]
+        nonzero = np.flatnonzero(value)
+        if len(nonzero) < len(value):
+            value, doc, col = value[nonzero], doc[nonzero], col[nonzero]
         value /= np.sqrt(np.bincount(doc, weights=np.square(value), minlength=n_rows)).astype(np.float32)[doc]
-        indptr = np.zeros(n_rows + 1, dtype=np.int64)
-        np.cumsum(np.bincount(doc, minlength=n_rows), out=indptr[1:])
-        matrix = sparse.csr_matrix((value, col.astype(np.int32), indptr), shape=(n_rows, len(self._idf)))
-        matrix.has_sorted_indices = True
-        return matrix
+        return value, doc, col
 
     def _vectors(self, documents: Iterable[tuple[str, ...]], count: int, groups: tuple[int, ...],
                  group_weights: np.ndarray) -> sparse.csr_matrix:
@@ -690,7 +749,9 @@ class TfidfMatcher:
             for piece, ranked in zip(pieces, ranked_pieces, strict=True):
                 results.update((need.id, suggestions) for need, suggestions in zip(piece, ranked, strict=True))
             return results
-        with ThreadPoolExecutor(_WORKERS) as pool:
+        # NOTE: each thread's dense product (the bounds) would start BLAS threads of its own: one each is enough, as
+        # more would only contend for the same cores.
+        with _one_blas_thread(), ThreadPoolExecutor(_WORKERS) as pool:
             for piece, ranked in zip(pieces, pool.map(self._match_piece, pieces, repeat(exclude), repeat(top_k)),
                                      strict=True):
                 results.update((need.id, suggestions) for need, suggestions in zip(piece, ranked, strict=True))
@@ -787,36 +848,25 @@ class TfidfMatcher:
         shared = (self._sector_bits[cols] & self._bits(need.sectors for need in needs)[rows]).any(axis=1)
         return similarities * factor[cols] * np.where(shared, 1 + self.weights.shared_sector_boost, 1.0)
 
-    def _similarities(self, vectors: sparse.csr_matrix | tuple[np.ndarray, np.ndarray], rows: np.ndarray,
-                      cols: np.ndarray) -> np.ndarray:
-        """The cosine of each (need row, technology row) pair, pair by pair: each technology row's entries are
-        gathered and multiplied with the need's weights, held dense on the features these needs use (``vectors``
-        may be the needs' vectors or :meth:`_dense` of them)."""
+    def _similarities(self, vectors: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The cosine of each (need row, technology row) pair, pair by pair: the two rows are gathered and multiplied
+        element-wise (merging their sorted features, in C), and each pair's products summed in float64.
+
+        NOTE: the products are summed in feature order, one after the other (``np.bincount``), so that a pair's
+        similarity does not depend on which other pairs are scored with it.
+        """
         result = np.zeros(len(rows), dtype=np.float64)
         if not len(rows):
             return result.astype(np.float32)
-        position, dense = self._dense(vectors) if isinstance(vectors, sparse.csr_matrix) else vectors
         for segment in self._segments:
-            inside = np.flatnonzero((cols >= segment.start) & (cols < segment.stop))
-            indptr = segment.matrix.indptr
-            starts = indptr[cols[inside] - segment.start]
-            lengths = indptr[cols[inside] - segment.start + 1] - starts
-            entries = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-            pair = np.repeat(inside, lengths)
-            products = segment.matrix.data[entries] * dense[rows[pair], position[segment.matrix.indices[entries]]]
-            result += np.bincount(pair, weights=products, minlength=len(rows))
+            inside = (np.flatnonzero((cols >= segment.start) & (cols < segment.stop)) if len(self._segments) > 1
+                      else np.arange(len(cols)))
+            if not len(inside):
+                continue
+            products = vectors[rows[inside]].multiply(segment.matrix[cols[inside] - segment.start]).tocsr()
+            pair = np.repeat(inside, np.diff(products.indptr))
+            result += np.bincount(pair, weights=products.data, minlength=len(rows))
         return result.astype(np.float32)
-
-    def _dense(self, vectors: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-        """The needs' weights as a dense block on the features they use, and each feature's column in it (the
-        last column, always 0, for the others)."""
-        features = np.unique(vectors.indices)
-        position = np.full(len(self._idf), len(features), dtype=np.int64)
-        position[features] = np.arange(len(features))
-        dense = np.zeros((vectors.shape[0], len(features) + 1), dtype=np.float32)
-        dense[np.repeat(np.arange(vectors.shape[0]), np.diff(vectors.indptr)), position[vectors.indices]] = \
-            vectors.data
-        return position, dense
 
     def _best_candidates(self, needs: Sequence[NeedText], vectors: sparse.csr_matrix, banned: np.ndarray,
                          top_k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -832,18 +882,25 @@ class TfidfMatcher:
         w = self.weights
         factor, _readiness = self._factors()
         total, n = len(self._ids), len(needs)
-        dense = self._dense(vectors)
         rare = vectors.copy()
         rare.data[self._band[rare.indices] >= 0] = 0
         rare.eliminate_zeros()
-        parts = []
-        for segment in self._segments:
-            products = rare @ segment.matrix_t()
-            parts.append((np.repeat(np.arange(n, dtype=np.int64), np.diff(products.indptr)),
-                          products.indices.astype(np.int64) + segment.start, products.data))
-        rows, cols, partial = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
-        del parts
-        flat = rows * total + cols
+        if len(self._segments) == 1:  # the usual case after a fit: no copies
+            products = rare @ self._segments[0].matrix_t()
+            rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(products.indptr))
+            cols, partial = products.indices, products.data
+            flat = rows * total
+            flat += cols
+        else:
+            parts = []
+            for segment in self._segments:
+                products = rare @ segment.matrix_t()
+                parts.append((np.repeat(np.arange(n, dtype=np.int64), np.diff(products.indptr)),
+                              products.indices.astype(np.int64) + segment.start, products.data))
+            rows, cols, partial = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
+            del parts
+            flat = rows * total + cols
+        del products
         if len(banned):
             allowed = np.flatnonzero(~np.isin(flat, banned))
             rows, cols, partial, flat = rows[allowed], cols[allowed], partial[allowed], flat[allowed]
@@ -857,28 +914,29 @@ class TfidfMatcher:
         # A threshold per need: the k-th best exact score among its likely pairs (best by either bound).
         picked = np.union1d(flat[_top_per_row(rows, partial * factor[cols], n, top_k)],
                             flat[_top_per_row(rows, upper, n, 2 * top_k)])
-        threshold = self._kth_scores(needs, dense, picked, top_k)
+        threshold = self._kth_scores(needs, vectors, picked, top_k)
         short = np.flatnonzero(threshold <= w.min_score)  # too few likely pairs: take the best bounds
         if len(short):
-            threshold = self._kth_scores(needs, dense, picked := self._more(picked, bounds, short, 2 * top_k,
+            threshold = self._kth_scores(needs, vectors, picked := self._more(picked, bounds, short, 2 * top_k,
                                                                             banned), top_k)
         # NOTE: the margin covers float32 rounding in the bounds; it only adds pairs to score.
-        rows, cols = np.nonzero(bounds >= (threshold * (1 - 1e-4) - 1e-7)[:, None])
-        rows, cols = rows.astype(np.int64), cols.astype(np.int64)
+        del rows, cols, partial, flat, upper  # the rare product: no longer needed
+        flat = np.flatnonzero(bounds >= (threshold * (1 - 1e-4) - 1e-7)[:, None])
+        rows, cols = np.divmod(flat, total)
         crowded = np.flatnonzero(np.bincount(rows, minlength=n) > max(200, 20 * top_k))
         if len(crowded):  # a threshold too low for a few needs: raise it with their pairs best by the bounds
-            threshold = self._kth_scores(needs, dense, self._more(picked, bounds, crowded, 4 * top_k, banned),
+            threshold = self._kth_scores(needs, vectors, self._more(picked, bounds, crowded, 4 * top_k, banned),
                                          top_k)
-            keep = np.flatnonzero(bounds.ravel()[rows * total + cols] >= threshold[rows] * (1 - 1e-4) - 1e-7)
-            rows, cols = rows[keep], cols[keep]
+            keep = np.flatnonzero(bounds.ravel()[flat] >= threshold[rows] * (1 - 1e-4) - 1e-7)
+            rows, cols, flat = rows[keep], cols[keep], flat[keep]
         # The bounds assumed the shared-sector boost: drop the pairs that reach the threshold only with it.
-        upper = bounds.ravel()[rows * total + cols]
+        upper = bounds.ravel()[flat]
         del bounds
         boosted = (self._sector_bits[cols] & self._bits(need.sectors for need in needs)[rows]).any(axis=1)
         keep = np.flatnonzero(np.where(boosted, upper, upper / max(1.0, 1 + w.shared_sector_boost))
                               >= threshold[rows] * (1 - 1e-4) - 1e-7)
         rows, cols = rows[keep], cols[keep]
-        similarities = self._similarities(dense, rows, cols)
+        similarities = self._similarities(vectors, rows, cols)
         scores = self._scores(needs, rows, cols, similarities)
         keep = np.flatnonzero((scores >= w.min_score) & self._alive[cols])
         return rows[keep], cols[keep], similarities[keep], scores[keep]
@@ -891,7 +949,7 @@ class TfidfMatcher:
         more = (rows[:, None] * bounds.shape[1] + best).ravel()
         return np.union1d(picked, more[~np.isin(more, banned)] if len(banned) else more)
 
-    def _kth_scores(self, needs: Sequence[NeedText], vectors: tuple[np.ndarray, np.ndarray], pairs: np.ndarray,
+    def _kth_scores(self, needs: Sequence[NeedText], vectors: sparse.csr_matrix, pairs: np.ndarray,
                     k: int) -> np.ndarray:
         """Each need's k-th best exact score among ``pairs`` (keys need row × rows + technology row), or
         ``min_score`` when that is higher or the need has fewer pairs."""
