@@ -25,21 +25,26 @@ count only from the next fit. :meth:`TfidfMatcher.match_technology` offers one t
 Speed (``bench/match.py``): a text is split on white space and each distinct piece is analysed once, then cached
 (white space never joins two syllables, so the result is that of the whole text); features are integer ids, and the
 counts, document frequencies and field vectors of the whole catalogue come from numpy sorts, not from Python loops.
-The vectors are weighted a few thousand technologies at a time (bounded temporary arrays), and a pair's exact
-similarity merges the two sparse rows; every sum keeps its order, so none of this changes a score.
+A large catalogue's texts are analysed half here, half in a forked process (see ``_accented_stream``); terms are
+counted and vectors weighted a few hundred technologies at a time, on two threads, in short sorts of 32-bit keys
+(``_TermCounts``), and a pair's exact similarity merges the two sparse rows. Every sum keeps its order, so none of
+this changes a score.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pickle
 import re
+import threading
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from itertools import chain, repeat
+from multiprocessing.connection import Connection
 
 import numpy as np
 from scipy import sparse
@@ -134,7 +139,11 @@ _RARE_SHARE = 0.02
 _BANDS = 128
 _PRUNE_FROM = 20_000  # technologies; below, the plain product is as fast
 _PRUNE_BATCH = 32  # needs at a time; one need alone (match, preview) is faster with the plain product
-_WORKERS = max(1, min(2, os.cpu_count() or 1))  # threads of match_many
+_WORKERS = max(1, min(2, os.cpu_count() or 1))  # threads of match_many and of the fit's long sorts
+_PARALLEL_SORT_FROM = 1 << 20  # keys; shorter arrays sort as fast on one thread
+_PROCESS_FROM = 20_000  # technologies; a smaller catalogue is analysed faster than a second process starts
+_CHUNK_BITS = 8  # the fit counts terms 2 ** _CHUNK_BITS technologies at a time (fewer in 32-bit keys)
+_SHORT_KEY_BITS = 32  # the width of a chunk's keys while they fit
 
 
 def _one_blas_thread() -> AbstractContextManager:
@@ -224,6 +233,49 @@ def _stream(documents: Iterable[tuple[str, ...]], pieces: dict, word_ids: dict |
             np.diff(ends_array, prepend=0))
 
 
+def _accented_part(documents: Sequence[tuple[str, ...]]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The accented words of the documents in order of first sight, the stream of their ids and the fields' lengths."""
+    pieces = _AccentedPieces()
+    ids, lengths = _stream(documents, pieces)
+    return list(pieces.words), ids, lengths
+
+
+def _send_accented_part(documents: Sequence[tuple[str, ...]], sender: Connection) -> None:
+    sender.send(_accented_part(documents))
+    sender.close()
+
+
+def _accented_stream(documents: Sequence[tuple[str, ...]]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """:func:`_accented_part` of all the documents; for a large catalogue, in a process that runs no other thread (a
+    command, not a web worker), the second half is analysed meanwhile in a forked process: the analysis is Python,
+    which one process runs on one core at a time.
+
+    NOTE: the second half's words are numbered after the first half's, in their order of first sight, so the result
+    is the one process's. Forking is safe only without other threads (one may hold a lock the child would need);
+    a fork shares the documents instead of copying them. Should the child fail, its half is analysed here.
+    """
+    if _WORKERS == 1 or len(documents) < _PROCESS_FROM or threading.active_count() > 1:
+        return _accented_part(documents)
+    middle = len(documents) // 2
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_send_accented_part, args=(documents[middle:], sender), daemon=True)
+    child.start()
+    sender.close()
+    words, ids, lengths = _accented_part(documents[:middle])
+    try:
+        second_words, second_ids, second_lengths = receiver.recv()
+    except (EOFError, OSError):
+        second_words, second_ids, second_lengths = _accented_part(documents[middle:])
+    finally:
+        receiver.close()
+        child.join()
+    known = _NewIds((word, i) for i, word in enumerate(words))
+    renumbered = np.fromiter(map(known.__getitem__, second_words), dtype=np.int32, count=len(second_words))
+    return (list(known), np.concatenate([ids, renumbered[second_ids]]),
+            np.concatenate([lengths, second_lengths]))
+
+
 def _positions(documents: int, groups: tuple[int, ...], lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The document and the group of every word of a stream."""
     doc = np.repeat(np.repeat(np.arange(documents, dtype=np.int32), len(groups)), lengths)
@@ -247,6 +299,45 @@ def _runs(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return sorted_keys[starts], counts
 
 
+def _halves(keys: np.ndarray) -> list[np.ndarray]:
+    """Views of ``keys``, reordered in place so that no value of a view exceeds a value of the next one: one view per
+    thread when the array is long enough for sorting on two threads to pay."""
+    if _WORKERS == 1 or len(keys) < _PARALLEL_SORT_FROM:
+        return [keys]
+    middle = len(keys) // 2
+    keys.partition(middle)  # in place, linear
+    return [keys[:middle], keys[middle:]]
+
+
+def _sort(keys: np.ndarray) -> None:
+    """Sort ``keys`` in place, on two threads when it is long (numpy releases the GIL while it sorts)."""
+    halves = _halves(keys)
+    if len(halves) == 1:
+        keys.sort()
+        return
+    with ThreadPoolExecutor(len(halves)) as pool:
+        list(pool.map(np.ndarray.sort, halves))
+
+
+def _sorted_runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_runs` of ``keys`` once sorted (``keys`` is sorted in place), on two threads when it is long."""
+    halves = _halves(keys)
+    if len(halves) == 1:
+        keys.sort()
+        return _runs(keys)
+
+    def sorted_half(half: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        half.sort()
+        return _runs(half)
+
+    with ThreadPoolExecutor(len(halves)) as pool:
+        (low, low_counts), (high, high_counts) = pool.map(sorted_half, halves)
+    if low[-1] == high[0]:  # a run of the middle value across the two halves
+        high_counts[0] += low_counts[-1]
+        low, low_counts = low[:-1], low_counts[:-1]
+    return np.concatenate([low, high]), np.concatenate([low_counts, high_counts])
+
+
 def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The sorted distinct values of non-negative ``keys`` and, for each key, the index of its value among them."""
     if not len(keys):
@@ -256,7 +347,7 @@ def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # NOTE: sorting keys with their positions packed in the low bits is ~3x faster than argsort.
         ordered = keys << shift
         ordered |= np.arange(len(keys), dtype=np.int64)
-        ordered.sort()
+        _sort(ordered)
         order = ordered & ((1 << shift) - 1)
         ordered >>= shift
     else:
@@ -300,6 +391,90 @@ def _first_per_row(rows: np.ndarray, cols: np.ndarray, scores: np.ndarray, n_row
     ranked_rows = rows[order]
     rank = np.arange(len(order)) - np.searchsorted(ranked_rows, np.arange(n_rows))[ranked_rows]
     return order[rank < k]
+
+
+@dataclass
+class _TermCounts:
+    """How many times each technology holds each term in each group, counted a few hundred technologies at a time
+    (a chunk): each chunk's keys are its occurrences' bit fields technology in the chunk | term | group, sorted and
+    counted. The chunks run on two threads (numpy releases the GIL while it sorts) and their temporary arrays stay
+    small; a chunk's keys fit in 32 bits unless the vocabulary is huge (a short sort is faster still)."""
+
+    term_bits: int
+    firsts: list[int]  # each chunk's first technology, and the end
+    keys: list[np.ndarray]
+    counts: list[np.ndarray]
+    terms: list[np.ndarray]  # the distinct terms of each technology of the chunk, for document frequencies
+
+    @classmethod
+    def of(cls, n: int, term_bits: int, *occurrences: tuple[np.ndarray, np.ndarray, np.ndarray]) -> _TermCounts:
+        """:param occurrences: arrays of (technology, term, group) per occurrence, each sorted by technology."""
+        field_bits = term_bits + 3
+        if field_bits > 55:
+            raise ValueError("vocabulary too large for the matcher's 64-bit keys")
+        # A chunk of at least 64 technologies in 32-bit keys, else of _CHUNK_BITS in 64-bit ones.
+        dtype = np.uint32 if field_bits <= _SHORT_KEY_BITS - 6 else np.int64
+        chunk = 1 << (min(_CHUNK_BITS, 32 - field_bits) if dtype is np.uint32 else _CHUNK_BITS)
+        firsts = list(range(0, n, chunk)) + [n]
+        bounds = [np.searchsorted(doc, firsts) for doc, _term, _group in occurrences]
+
+        def count(i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            parts = []
+            for (doc, term, group), at in zip(occurrences, bounds, strict=True):
+                lo, hi = at[i], at[i + 1]
+                key = doc[lo:hi] - firsts[i]
+                key = key.astype(np.int64) << field_bits
+                key |= term[lo:hi].astype(np.int64) << 3
+                key |= group[lo:hi]
+                parts.append(key.astype(dtype))
+            keys = np.concatenate(parts)
+            keys.sort()
+            keys, counts = _runs(keys) if len(keys) else (keys, np.zeros(0, np.int32))
+            doc_terms = keys >> 3
+            return keys, counts, (doc_terms[_changes(doc_terms)] & ((1 << term_bits) - 1)).astype(term.dtype)
+
+        chunks = _threaded(count, range(len(firsts) - 1))
+        keys, counts, terms = (list(parts) for parts in zip(*chunks, strict=True)) if chunks else ([], [], [])
+        return cls(term_bits, firsts, keys, counts, terms)
+
+    def document_frequency(self, n_terms: int) -> np.ndarray:
+        return np.bincount(np.concatenate(self.terms), minlength=n_terms) if self.terms else np.zeros(n_terms, int)
+
+    def matrix(self, kept: np.ndarray, column: np.ndarray, weighted_part: Callable, group_weights: np.ndarray,
+               n_features: int) -> sparse.csr_matrix:
+        """The technologies' vectors, from the kept terms of their groups (a pair across two groups is left out)."""
+        term_mask, field_bits = (1 << self.term_bits) - 1, self.term_bits + 3
+
+        def vectors(i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            keys, counts, rows = self.keys[i], self.counts[i], self.firsts[i + 1] - self.firsts[i]
+            self.keys[i] = self.counts[i] = None  # freed as the chunks go: their memory holds the vectors
+            group = (keys & 7).astype(np.int8)
+            term = ((keys >> 3) & term_mask).astype(np.int64)
+            inside = np.flatnonzero((group != _SPANNING) & kept[term])
+            keys, group, term = keys[inside], group[inside], term[inside]
+            value, doc, col = weighted_part(rows, (keys >> field_bits).astype(np.int32), column[term], group,
+                                            counts[inside], group_weights,
+                                            np.flatnonzero(_changes(keys >> 3)))
+            return value, col, np.bincount(doc, minlength=rows)
+
+        chunks = _threaded(vectors, range(len(self.keys)))
+        n = self.firsts[-1]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        if chunks:
+            np.cumsum(np.concatenate([lengths for *_, lengths in chunks]), out=indptr[1:])
+        data = np.concatenate([value for value, *_ in chunks]) if chunks else np.zeros(0, dtype=np.float32)
+        indices = np.concatenate([col for _, col, _ in chunks]) if chunks else np.zeros(0, dtype=np.int32)
+        matrix = sparse.csr_matrix((data, indices, indptr), shape=(n, n_features))
+        matrix.has_sorted_indices = True
+        return matrix
+
+
+def _threaded(call: Callable, items: Sequence) -> list:
+    """``[call(item) for item in items]``, on two threads when there are several items."""
+    if len(items) > 1 and _WORKERS > 1:
+        with ThreadPoolExecutor(_WORKERS) as pool:
+            return list(pool.map(call, items))
+    return list(map(call, items))
 
 
 @dataclass
@@ -365,10 +540,7 @@ class TfidfMatcher:
         :param technologies: the whole catalogue to match against (it replaces what the model held).
         """
         n = len(technologies)
-        pieces = _AccentedPieces()
-        accented_ids, lengths = _stream(map(_technology_fields, technologies), pieces)
-        accented = list(pieces.words)
-        del pieces
+        accented, accented_ids, lengths = _accented_stream(list(map(_technology_fields, technologies)))
         folded = [fold_diacritics(word) for word in accented]
         words = sorted(set(folded))  # word ids in alphabetical order, so that features are too
         word_id = {word: i for i, word in enumerate(words)}
@@ -388,45 +560,24 @@ class TfidfMatcher:
         bigram_term = np.arange(len(pairs)) + pair_first + 1
         n_terms = n_words + len(pairs)
         term_bits = max(1, (n_terms - 1).bit_length())
-        if max(1, n - 1).bit_length() + term_bits + 3 > 63:
-            raise ValueError("catalogue too large for the matcher's 64-bit keys")
-        # One key per occurrence, technology | term | group (bit fields), sorted: counts, document frequencies and
-        # vectors follow.
-        keys = np.empty(len(word_ids) + len(first), dtype=np.int64)
-        words_at, pairs_at = keys[:len(word_ids)], keys[len(word_ids):]
-        words_at[:] = doc
-        words_at <<= term_bits
-        words_at |= unigram_term[word_ids]
-        words_at <<= 3
-        words_at |= group
-        del word_ids, words_at
-        pairs_at[:] = doc[first]
-        pairs_at <<= term_bits
-        pairs_at |= bigram_term[pair_index]
-        pairs_at <<= 3
-        pairs_at |= np.where(group[first] == group[first + 1], group[first], _SPANNING)
-        del doc, group, pairs_at
-        keys.sort()
-        keys, counts = _runs(keys)
-        entry_group = (keys & 7).astype(np.int8)
-        keys >>= 3  # technology | term
-        term_of = keys & ((1 << term_bits) - 1)
-        document_frequency = np.bincount(term_of[_changes(keys)], minlength=n_terms)
+        # Per occurrence of a word or a pair: its technology, term and group; pairs across two groups get their own
+        # group code.
+        term_type = np.int32 if term_bits < 31 else np.int64
+        word_term = unigram_term[word_ids].astype(term_type)
+        del word_ids
+        pair_doc, pair_term = doc[first], bigram_term[pair_index].astype(term_type)
+        pair_group = np.where(group[first] == group[first + 1], group[first], _SPANNING).astype(np.int8)
+        counted = _TermCounts.of(n, term_bits, (doc, word_term, group), (pair_doc, pair_term, pair_group))
+        del doc, group, word_term, pair_doc, pair_term, pair_group
+        document_frequency = counted.document_frequency(n_terms)
         # Terms must appear in two technologies (typos and codes add nothing) unless the catalogue is tiny.
         min_df, max_df = (2, 0.5 * n) if n >= 50 else (1, float(n))
         kept = (document_frequency >= min_df) & (document_frequency <= max_df)
         column = np.cumsum(kept) - 1
         self._idf = (np.log((n + 1) / (document_frequency[kept] + 1.0)) + 1.0).astype(np.float32)
-
-        in_fields = (entry_group != _SPANNING) & kept[term_of]
-        keys, counts, entry_group = keys[in_fields], counts[in_fields], entry_group[in_fields]
-        columns = column[term_of[in_fields]].astype(np.int32)
-        del term_of, in_fields
-        technology_of = (keys >> term_bits).astype(np.int32)
-        starts = np.flatnonzero(_changes(keys))
-        del keys
-        matrix = self._weighted(n, technology_of, columns, entry_group, counts, self._technology_weights(), starts)
-        del technology_of, counts, entry_group, columns, starts
+        matrix = counted.matrix(kept, column.astype(np.int32), self._weighted_part, self._technology_weights(),
+                                len(self._idf))
+        del counted
 
         # The vocabulary, on the words it uses.
         unigrams = np.flatnonzero(kept[unigram_term])
@@ -494,8 +645,7 @@ class TfidfMatcher:
             part = accented_ids[at]
             keys += part
             del at, part
-            keys.sort()
-            keys, counts = _runs(keys)
+            keys, counts = _sorted_runs(keys)
             feature = keys // square
             starts = np.flatnonzero(_changes(feature))
             most = np.maximum.reduceat(counts, starts)
@@ -610,14 +760,19 @@ class TfidfMatcher:
                     bits[row, bit // 64] |= np.uint64(1 << (bit % 64))
         return bits
 
-    def _norms_by_band(self, vectors: sparse.csr_matrix) -> np.ndarray:
-        """Each row's vector norm within each band of features (rare features left out)."""
+    def _norms_by_band(self, vectors: sparse.csr_matrix, chunk: int = 8192) -> np.ndarray:
+        """Each row's vector norm within each band of features (rare features left out), ``chunk`` rows at a time
+        (bounded temporary arrays)."""
         n = vectors.shape[0]
         band = np.where(self._band < 0, _BANDS, self._band)  # the rare ones in an extra band, dropped below
-        keys = np.repeat(np.arange(n, dtype=np.int64) * (_BANDS + 1), np.diff(vectors.indptr))
-        keys += band[vectors.indices]
-        squares = np.bincount(keys, weights=np.square(vectors.data), minlength=n * (_BANDS + 1))
-        return np.sqrt(squares.reshape(n, _BANDS + 1)[:, :_BANDS]).astype(np.float32)
+        norms = np.empty((n, _BANDS), dtype=np.float32)
+        for first in range(0, n, chunk):
+            rows = vectors[first:first + chunk]
+            keys = np.repeat(np.arange(rows.shape[0], dtype=np.int64) * (_BANDS + 1), np.diff(rows.indptr))
+            keys += band[rows.indices]
+            squares = np.bincount(keys, weights=np.square(rows.data), minlength=rows.shape[0] * (_BANDS + 1))
+            norms[first:first + chunk] = np.sqrt(squares.reshape(rows.shape[0], _BANDS + 1)[:, :_BANDS])
+        return norms
 
     @property
     def size(self) -> int:

@@ -226,3 +226,82 @@ def test_pruned_retrieval_finds_the_same_top_k(monkeypatch):
     for need in needs:
         assert [s.technology_id for s in pruned[need.id]] == [s.technology_id for s in plain[need.id]]
         assert [s.score for s in pruned[need.id]] == pytest.approx([s.score for s in plain[need.id]], abs=2e-4)
+
+
+# --- the fit of large catalogues: two threads, a second process, chunks ----------------------------------------------
+
+
+def _random_catalogue(count: int) -> list[TechnologyText]:
+    import random
+
+    rng = random.Random(11)
+    syllables = ("cảng container kho lạnh nước thải bùn màng lọc tôm cá lúa phân bón thép sơn ăn mòn cảm biến điện "
+                 "mặt trời pin robot hàn vỏ tàu drone bản đồ vi mạch dữ liệu an toàn chế biến nuôi hòa thuỷ "
+                 "Đóng ĐÓNG đóng tàu port smart IoT").split()
+
+    def text(words: int) -> str:
+        return " ".join(rng.choice(syllables) + rng.choice(("", "", "", ",", ".", "x")) for _ in range(words))
+
+    return [TechnologyText(i, text(8), text(20), text(60), (text(2), text(1)), title_en=text(3),
+                           description_en=text(rng.choice((0, 10))), sectors=(rng.choice("abc"),),
+                           priority=rng.random() < 0.3, trl=rng.randint(1, 9)) for i in range(1, count + 1)]
+
+
+def _same_model(a: TfidfMatcher, b: TfidfMatcher) -> None:
+    one, other = a._segments[0].matrix, b._segments[0].matrix
+    assert one.shape == other.shape
+    assert (one.indptr == other.indptr).all() and (one.indices == other.indices).all()
+    assert (one.data == other.data).all()  # the same sums in the same order: equal to the last bit
+    assert (a._idf == b._idf).all() and dict(a._words) == dict(b._words)
+    assert a._spellings == b._spellings and (a._spelling == b._spelling).all()
+    assert (a._bigram_keys == b._bigram_keys).all() and (a._bigram_column == b._bigram_column).all()
+    assert (a._band_norms == b._band_norms).all()
+
+
+def test_a_large_fit_on_two_threads_and_a_second_process_equals_one_thread(monkeypatch):
+    import multiprocessing
+    import threading
+
+    from matching import tfidf
+
+    catalogue = _random_catalogue(300)
+    monkeypatch.setattr(tfidf, "_WORKERS", 1)
+    alone = TfidfMatcher().fit(catalogue)
+
+    monkeypatch.setattr(tfidf, "_WORKERS", 2)
+    monkeypatch.setattr(tfidf, "_PROCESS_FROM", 100)
+    monkeypatch.setattr(tfidf, "_PARALLEL_SORT_FROM", 100)
+    monkeypatch.setattr(tfidf, "_CHUNK_BITS", 3)  # 8 technologies a chunk
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # other tests' servers may have left threads
+    contexts, analysed_here = [], []
+    get_context, accented_part = multiprocessing.get_context, tfidf._accented_part
+    monkeypatch.setattr(multiprocessing, "get_context",
+                        lambda method=None: contexts.append(method) or get_context(method))
+    monkeypatch.setattr(tfidf, "_accented_part", lambda documents: analysed_here.append(1) or accented_part(documents))
+    shared = TfidfMatcher().fit(catalogue)
+    assert contexts == ["fork"]
+    assert len(analysed_here) == 1  # the second half came from the other process
+    _same_model(alone, shared)
+    needs = [NeedText(i, t.title, t.summary) for i, t in enumerate(catalogue[:20], start=1)]
+    assert shared.match_many(needs) == alone.match_many(needs)
+
+    monkeypatch.setattr(tfidf, "_SHORT_KEY_BITS", 0)  # as with a huge vocabulary: 64-bit keys
+    _same_model(alone, TfidfMatcher().fit(catalogue))
+
+
+def test_long_sorts_on_two_threads(monkeypatch):
+    import numpy as np
+
+    from matching import tfidf
+
+    monkeypatch.setattr(tfidf, "_WORKERS", 2)
+    monkeypatch.setattr(tfidf, "_PARALLEL_SORT_FROM", 100)
+    keys = np.random.default_rng(5).integers(0, 50, size=5000) * 3
+    keys[:2600] = 60  # a run across the middle
+    assert len(tfidf._halves(keys.copy())) == 2
+    expected_keys, expected_counts = np.unique(keys, return_counts=True)
+    distinct, counts = tfidf._sorted_runs(keys.copy())
+    assert (distinct == expected_keys).all() and (counts == expected_counts).all()
+    ordered = keys.copy()
+    tfidf._sort(ordered)
+    assert (ordered == np.sort(keys)).all()
