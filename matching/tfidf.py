@@ -14,7 +14,7 @@ Retrieval takes needs a chunk at a time and keeps each need's top k; the whole n
 built. A small catalogue is multiplied out (sparse products). From ``_PRUNE_FROM`` technologies on, the top k are
 found exactly without scoring most pairs: an exact sparse product on the rare features, an upper bound for every
 pair from the vectors' norms in 128 bands of the other features (Cauchy-Schwarz per band: one dense block of bounds
-per chunk of at most 256 needs), a threshold from the exact scores of each need's likeliest pairs, and exact scores
+per chunk of at most 128 needs), a threshold from the exact scores of each need's likeliest pairs, and exact scores
 for the pairs whose bound reaches it (see ``TfidfMatcher._best_candidates``).
 
 Between two fits, :meth:`TfidfMatcher.add` and :meth:`TfidfMatcher.remove` keep a fitted model in step with the
@@ -375,14 +375,17 @@ def _top_per_row(rows: np.ndarray, values: np.ndarray, n_rows: int, k: int, buck
     if not len(values):
         return np.zeros(0, dtype=np.int64)
     top = float(values.max())
-    # One key per value, row × buckets + bucket, made in place (the arrays are long: a pass each counts).
-    key = (values * ((buckets - 1) / top)).astype(np.int64) if top > 0 else np.zeros(len(values), np.int64)
-    key += rows * buckets
+    # One key per value, row × buckets + bucket, made in place in 32 bits (the arrays are long: a pass each counts).
+    key = (values * ((buckets - 1) / top)).astype(np.int32) if top > 0 else np.zeros(len(values), np.int32)
+    base = rows.astype(np.int32)
+    base *= buckets
+    key += base
+    del base
     counts = np.bincount(key, minlength=n_rows * buckets).reshape(n_rows, buckets)
     from_top = np.cumsum(counts[:, ::-1], axis=1)
     cut = np.where(from_top[:, -1] >= k, buckets - 1 - np.argmax(from_top >= k, axis=1), 0)
     cut += np.arange(n_rows) * buckets
-    return np.flatnonzero(key >= cut[rows])
+    return np.flatnonzero(key >= cut.astype(np.int32)[rows])
 
 
 def _first_per_row(rows: np.ndarray, cols: np.ndarray, scores: np.ndarray, n_rows: int, k: int) -> np.ndarray:
@@ -566,6 +569,7 @@ class TfidfMatcher:
         word_term = unigram_term[word_ids].astype(term_type)
         del word_ids
         pair_doc, pair_term = doc[first], bigram_term[pair_index].astype(term_type)
+        del pair_index
         pair_group = np.where(group[first] == group[first + 1], group[first], _SPANNING).astype(np.int8)
         counted = _TermCounts.of(n, term_bits, (doc, word_term, group), (pair_doc, pair_term, pair_group))
         del doc, group, word_term, pair_doc, pair_term, pair_group
@@ -592,7 +596,7 @@ class TfidfMatcher:
         self._unigram_column[renumbered[unigrams]] = column[unigram_term[unigrams]]
         self._bigram_keys = renumbered[first_word] * n_used + renumbered[second_word]
         self._bigram_column = column[bigram_term[bigrams]].astype(np.int32)
-        self._spell(accented, accented_ids, word_of_accented, first, pair_index, unigrams,
+        self._spell(accented, accented_ids, word_of_accented, first, pairs, unigrams,
                     column[unigram_term[unigrams]], bigrams, self._bigram_column)
 
         self._segments = [_Segment(0, matrix)]
@@ -615,9 +619,12 @@ class TfidfMatcher:
         return self
 
     def _spell(self, accented: list[str], accented_ids: np.ndarray, word_of_accented: np.ndarray, first: np.ndarray,
-               pair_index: np.ndarray, unigrams: np.ndarray, unigram_columns: np.ndarray, bigrams: np.ndarray,
+               pairs: np.ndarray, unigrams: np.ndarray, unigram_columns: np.ndarray, bigrams: np.ndarray,
                bigram_columns: np.ndarray) -> None:
-        """Each feature as the catalogue most often writes it (the first written, on a tie)."""
+        """Each feature as the catalogue most often writes it (the first written, on a tie).
+
+        :param pairs: the sorted keys first word × words + second word of the pairs of (folded) word ids.
+        """
         n_accented = len(accented)
         occurrences = np.bincount(accented_ids, minlength=n_accented)
         # The accented spelling of each word id: every word id has one at least, and ``order`` goes by word id.
@@ -626,33 +633,25 @@ class TfidfMatcher:
         spelling = np.full((len(self._idf), 2), -1, dtype=np.int64)
         spelling[unigram_columns, 0] = best_accented[unigrams]
         if len(bigrams):
-            # pair id → its feature, then the (feature, first accented word, second accented word) written most often
-            # NOTE: built in place, one array of pairs at a time (each is as long as the catalogue's text).
-            feature_of_pair = np.full(int(pair_index.max(initial=0)) + 1, -1, dtype=np.int32)
-            feature_of_pair[bigrams] = bigram_columns
-            pair_feature = feature_of_pair[pair_index]
-            chosen = np.flatnonzero(pair_feature >= 0)
-            square = n_accented * n_accented
-            keys = pair_feature[chosen].astype(np.int64)
-            del pair_feature
-            keys *= square
-            at = first[chosen]
-            del chosen
-            part = accented_ids[at].astype(np.int64)
-            part *= n_accented
-            keys += part
-            at += 1
-            part = accented_ids[at]
-            keys += part
-            del at, part
+            # Each pair of accented words, counted (in 32-bit keys while they fit), gives its bigram feature the
+            # pair written most often: the one with the lowest key on a tie, as ids go in order of first sight.
+            dtype = np.uint32 if n_accented * n_accented <= 2 ** 32 else np.int64
+            keys = accented_ids[first].astype(dtype)
+            keys *= n_accented
+            keys += accented_ids[first + 1].astype(dtype)
             keys, counts = _sorted_runs(keys)
-            feature = keys // square
-            starts = np.flatnonzero(_changes(feature))
-            most = np.maximum.reduceat(counts, starts)
-            best = np.flatnonzero(counts == np.repeat(most, np.diff(starts, append=len(counts))))
-            best = best[_changes(feature[best])]
-            spelling[feature[best], 0] = (keys[best] % square) // n_accented
-            spelling[feature[best], 1] = keys[best] % n_accented
+            one, two = np.divmod(keys.astype(np.int64), n_accented)
+            n_words = int(word_of_accented.max()) + 1  # every word id has an accented spelling
+            pair = np.searchsorted(pairs, word_of_accented[one].astype(np.int64) * n_words + word_of_accented[two])
+            feature_of_pair = np.full(len(pairs), -1, dtype=np.int64)
+            feature_of_pair[bigrams] = bigram_columns
+            feature = feature_of_pair[pair]
+            chosen = np.flatnonzero(feature >= 0)
+            feature, one, two = feature[chosen], one[chosen], two[chosen]
+            order = np.lexsort((keys[chosen], -counts[chosen], feature))
+            best = order[_changes(feature[order])]
+            spelling[feature[best], 0] = one[best]
+            spelling[feature[best], 1] = two[best]
         used = np.zeros(n_accented + 1, dtype=bool)
         used[spelling] = True  # (-1 marks the last slot)
         used = used[:n_accented]
@@ -879,7 +878,7 @@ class TfidfMatcher:
         return self.match_many([need], {need.id: set(exclude)}, top_k).get(need.id, [])
 
     def match_many(self, needs: Sequence[NeedText], exclude: dict[int, set[int]] | None = None,
-                   top_k: int | None = None, chunk: int = 256) -> dict[int, list[Suggestion]]:
+                   top_k: int | None = None, chunk: int = 128) -> dict[int, list[Suggestion]]:
         """Suggestions for many needs, ranked best first; needs are processed ``chunk`` at a time.
 
         :param needs: the needs to match.
