@@ -457,8 +457,9 @@ def main() -> None:
     print(f"| peak RSS | {peak:,.0f} MB | | {baseline:,.0f} MB once the texts are generated; "
           f"target < {MEMORY_TARGET_MB:,} MB |")
     if _child_peak_mb():
-        print(f"| peak RSS of the fit's second process | {_child_peak_mb():,.0f} MB | | forked while this one held "
-              f"~{baseline:,.0f} MB, shared until written; it analyses half the texts, early in the fit |")
+        print(f"| peak RSS of the fit's second process | {_child_peak_mb():,.0f} MB | | the largest of them, pages "
+              "shared with this process at the fork included; it analyses half the texts early in the fit, and exits "
+              "before the fit's peak |")
     print(f"| model on disk (dumps) | {model_mb:.0f} MB | | dumps {dump_s:.1f} s |")
     print(f"| load (loads) | {statistics.median(loads):.2f} s | | |")
     print(f"\n| online call ({len(probes)} probes) | p50 | p95 | max |")
