@@ -38,6 +38,7 @@ import os
 import pickle
 import re
 import threading
+import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -252,7 +253,7 @@ def _accented_stream(documents: Sequence[tuple[str, ...]]) -> tuple[list[str], n
 
     NOTE: the second half's words are numbered after the first half's, in their order of first sight, so the result
     is the one process's. Forking is safe only without other threads (one may hold a lock the child would need);
-    a fork shares the documents instead of copying them. Should the child fail, its half is analysed here.
+    a fork shares the documents instead of copying them. Should the child fail or hang, its half is analysed here.
     """
     if _WORKERS == 1 or len(documents) < _PROCESS_FROM or threading.active_count() > 1:
         return _accented_part(documents)
@@ -262,14 +263,21 @@ def _accented_stream(documents: Sequence[tuple[str, ...]]) -> tuple[list[str], n
     child = context.Process(target=_send_accented_part, args=(documents[middle:], sender), daemon=True)
     child.start()
     sender.close()
+    started = time.monotonic()
     words, ids, lengths = _accented_part(documents[:middle])
     try:
+        # The child does as much work as this process did: far longer, and it is stuck or gone.
+        if not receiver.poll(max(10.0, 4 * (time.monotonic() - started))):
+            raise TimeoutError
         second_words, second_ids, second_lengths = receiver.recv()
     except (EOFError, OSError):
         second_words, second_ids, second_lengths = _accented_part(documents[middle:])
     finally:
         receiver.close()
-        child.join()
+        child.join(5)
+        if child.is_alive():
+            child.kill()
+            child.join()
     known = _NewIds((word, i) for i, word in enumerate(words))
     renumbered = np.fromiter(map(known.__getitem__, second_words), dtype=np.int32, count=len(second_words))
     return (list(known), np.concatenate([ids, renumbered[second_ids]]),

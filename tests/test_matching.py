@@ -305,3 +305,22 @@ def test_long_sorts_on_two_threads(monkeypatch):
     ordered = keys.copy()
     tfidf._sort(ordered)
     assert (ordered == np.sort(keys)).all()
+
+
+def test_a_fit_whose_second_process_fails_analyses_its_half_itself(monkeypatch):
+    import os
+    import threading
+
+    from matching import tfidf
+
+    catalogue = _random_catalogue(120)
+    monkeypatch.setattr(tfidf, "_WORKERS", 1)
+    alone = TfidfMatcher().fit(catalogue)
+    monkeypatch.setattr(tfidf, "_WORKERS", 2)
+    monkeypatch.setattr(tfidf, "_PROCESS_FROM", 100)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(tfidf, "_send_accented_part", lambda documents, sender: os._exit(3))
+    analysed_here, accented_part = [], tfidf._accented_part
+    monkeypatch.setattr(tfidf, "_accented_part", lambda documents: analysed_here.append(1) or accented_part(documents))
+    _same_model(alone, TfidfMatcher().fit(catalogue))
+    assert len(analysed_here) == 2
