@@ -45,6 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import describe  # noqa: E402
 from bench.search import BENEFITS, DOMAINS, HEADS, METRICS, PLACES, PROBLEMS, STANDARDS  # noqa: E402
 from matching.text import fold_diacritics  # noqa: E402
 from matching.tfidf import NeedText, TechnologyText, TfidfMatcher  # noqa: E402
@@ -443,7 +444,7 @@ def main() -> None:
     fit_s, match_s = statistics.median(fits), statistics.median(matches)
     rebuild_s = statistics.median([f + m for f, m in zip(fits, matches, strict=True)])
     print(f"\n## Matching benchmark: {len(technologies):,} technologies, {len(needs):,} needs\n")
-    print(f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; medians of {args.repeat} rebuilds; "
+    print(f"Machine: {describe()}; medians of {args.repeat} rebuilds; "
           f"load average {os.getloadavg()[0]:.1f} at the end (other processes share the cores: compare the CPU "
           "times).\n")
     fit_cpu, match_cpu = statistics.median(fit_cpus), statistics.median(match_cpus)

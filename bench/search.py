@@ -57,6 +57,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import describe  # noqa: E402
 from matching.text import fold_diacritics, slugify  # noqa: E402
 from search.base import IndexDoc, SearchQuery  # noqa: E402
 
@@ -998,8 +999,7 @@ def config_label(workers: int, threads: int) -> str:
 def summary(in_process: list[dict], http_rows: list[dict], http_size: int, clients: int) -> None:
     print("\n## Search benchmark (embedded tantivy backend)\n")
     print(f"Generated Vietnamese catalogues; {len(query_mix())} queries ({PER_KIND} of each of {len(KINDS)} kinds: "
-          f"{', '.join(KINDS)}), page 1 of 20 with facet counts. Machine: {os.cpu_count()} cores, "
-          f"Python {sys.version.split()[0]}.\n")
+          f"{', '.join(KINDS)}), page 1 of 20 with facet counts. Machine: {describe()}.\n")
     if in_process:
         print("| documents | build | index on disk | p50 | p95 | p99 | slowest kind (p95) | peak RSS |")
         print("|---:|---:|---:|---:|---:|---:|---|---:|")
