@@ -319,27 +319,19 @@ def _halves(keys: np.ndarray) -> list[np.ndarray]:
 
 def _sort(keys: np.ndarray) -> None:
     """Sort ``keys`` in place, on two threads when it is long (numpy releases the GIL while it sorts)."""
-    halves = _halves(keys)
-    if len(halves) == 1:
-        keys.sort()
-        return
-    with ThreadPoolExecutor(len(halves)) as pool:
-        list(pool.map(np.ndarray.sort, halves))
+    _threaded(np.ndarray.sort, _halves(keys))
 
 
 def _sorted_runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_runs` of ``keys`` once sorted (``keys`` is sorted in place), on two threads when it is long."""
-    halves = _halves(keys)
-    if len(halves) == 1:
-        keys.sort()
-        return _runs(keys)
-
     def sorted_half(half: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         half.sort()
         return _runs(half)
 
-    with ThreadPoolExecutor(len(halves)) as pool:
-        (low, low_counts), (high, high_counts) = pool.map(sorted_half, halves)
+    runs = _threaded(sorted_half, _halves(keys))
+    if len(runs) == 1:
+        return runs[0]
+    (low, low_counts), (high, high_counts) = runs
     if low[-1] == high[0]:  # a run of the middle value across the two halves
         high_counts[0] += low_counts[-1]
         low, low_counts = low[:-1], low_counts[:-1]
@@ -468,16 +460,21 @@ class _TermCounts:
                                             np.flatnonzero(_changes(keys >> 3)))
             return value, col, np.bincount(doc, minlength=rows)
 
-        chunks = _threaded(vectors, range(len(self.keys)))
-        n = self.firsts[-1]
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        if chunks:
-            np.cumsum(np.concatenate([lengths for *_, lengths in chunks]), out=indptr[1:])
-        data = np.concatenate([value for value, *_ in chunks]) if chunks else np.zeros(0, dtype=np.float32)
-        indices = np.concatenate([col for _, col, _ in chunks]) if chunks else np.zeros(0, dtype=np.int32)
-        matrix = sparse.csr_matrix((data, indices, indptr), shape=(n, n_features))
-        matrix.has_sorted_indices = True
-        return matrix
+        return _stacked_rows(_threaded(vectors, range(len(self.keys))), self.firsts[-1], n_features)
+
+
+def _stacked_rows(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n_rows: int,
+                  n_features: int) -> sparse.csr_matrix:
+    """One CSR matrix from consecutive blocks of rows, each given as its values, columns (sorted within each row) and
+    the number of entries of each of its rows."""
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    if parts:
+        np.cumsum(np.concatenate([lengths for *_, lengths in parts]), out=indptr[1:])
+    data = np.concatenate([value for value, *_ in parts]) if parts else np.zeros(0, dtype=np.float32)
+    indices = np.concatenate([col for _, col, _ in parts]) if parts else np.zeros(0, dtype=np.int32)
+    matrix = sparse.csr_matrix((data, indices, indptr), shape=(n_rows, n_features))
+    matrix.has_sorted_indices = True
+    return matrix
 
 
 def _threaded(call: Callable, items: Sequence) -> list:
@@ -682,33 +679,18 @@ class TfidfMatcher:
         was here) and keeps them in cache. Every sum is within one document, in the entries' order, so the chunks
         change no value.
         """
-        lengths = np.zeros(n_rows, dtype=np.int64)
-
-        def part(first: int) -> tuple[np.ndarray, np.ndarray]:
+        def part(first: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             rows = min(n_rows, first + chunk) - first
             lo, hi = np.searchsorted(doc, [first, first + rows])
             if lo == hi:
-                return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int32)
+                return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int32), np.zeros(rows, dtype=np.int64)
             at = starts[np.searchsorted(starts, lo):np.searchsorted(starts, hi)] - lo
             value, part_doc, part_col = self._weighted_part(rows, doc[lo:hi] - first, col[lo:hi], group[lo:hi],
                                                             count[lo:hi], group_weights, at)
-            lengths[first:first + rows] = np.bincount(part_doc, minlength=rows)
-            return value, part_col.astype(np.int32)
+            return value, part_col.astype(np.int32), np.bincount(part_doc, minlength=rows)
 
-        firsts = range(0, n_rows, chunk)
-        if len(firsts) > 1 and _WORKERS > 1:  # numpy releases the GIL in the heavy steps: two chunks at a time
-            with ThreadPoolExecutor(_WORKERS) as pool:
-                datas, columns = map(list, zip(*pool.map(part, firsts), strict=True))
-        else:
-            datas, columns = map(list, zip(*map(part, firsts), strict=True)) if len(firsts) else ([], [])
-        indptr = np.zeros(n_rows + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
-        data = np.concatenate(datas) if datas else np.zeros(0, dtype=np.float32)
-        indices = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int32)
-        del datas, columns
-        matrix = sparse.csr_matrix((data, indices, indptr), shape=(n_rows, len(self._idf)))
-        matrix.has_sorted_indices = True
-        return matrix
+        # numpy releases the GIL in the heavy steps: two chunks at a time
+        return _stacked_rows(_threaded(part, range(0, n_rows, chunk)), n_rows, len(self._idf))
 
     def _weighted_part(self, n_rows: int, doc: np.ndarray, col: np.ndarray, group: np.ndarray, count: np.ndarray,
                        group_weights: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -258,26 +258,36 @@ def _same_model(a: TfidfMatcher, b: TfidfMatcher) -> None:
     assert (a._band_norms == b._band_norms).all()
 
 
-def test_a_large_fit_on_two_threads_and_a_second_process_equals_one_thread(monkeypatch):
-    import multiprocessing
+def _fit_alone_then_share(monkeypatch, catalogue: list[TechnologyText]) -> tuple[TfidfMatcher, list[int]]:
+    """A one-thread fit of the catalogue; then two workers and a second process from 100 technologies on, in this
+    test (other tests' servers may have left threads). Returns the fit and a list that grows by one each time this
+    process analyses a part of the texts."""
     import threading
 
     from matching import tfidf
 
-    catalogue = _random_catalogue(300)
     monkeypatch.setattr(tfidf, "_WORKERS", 1)
     alone = TfidfMatcher().fit(catalogue)
-
     monkeypatch.setattr(tfidf, "_WORKERS", 2)
     monkeypatch.setattr(tfidf, "_PROCESS_FROM", 100)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    analysed_here, accented_part = [], tfidf._accented_part
+    monkeypatch.setattr(tfidf, "_accented_part", lambda documents: analysed_here.append(1) or accented_part(documents))
+    return alone, analysed_here
+
+
+def test_a_large_fit_on_two_threads_and_a_second_process_equals_one_thread(monkeypatch):
+    import multiprocessing
+
+    from matching import tfidf
+
+    catalogue = _random_catalogue(300)
+    alone, analysed_here = _fit_alone_then_share(monkeypatch, catalogue)
     monkeypatch.setattr(tfidf, "_PARALLEL_SORT_FROM", 100)
     monkeypatch.setattr(tfidf, "_CHUNK_BITS", 3)  # 8 technologies a chunk
-    monkeypatch.setattr(threading, "active_count", lambda: 1)  # other tests' servers may have left threads
-    contexts, analysed_here = [], []
-    get_context, accented_part = multiprocessing.get_context, tfidf._accented_part
+    contexts, get_context = [], multiprocessing.get_context
     monkeypatch.setattr(multiprocessing, "get_context",
                         lambda method=None: contexts.append(method) or get_context(method))
-    monkeypatch.setattr(tfidf, "_accented_part", lambda documents: analysed_here.append(1) or accented_part(documents))
     shared = TfidfMatcher().fit(catalogue)
     assert contexts == ["fork"]
     assert len(analysed_here) == 1  # the second half came from the other process
@@ -309,18 +319,11 @@ def test_long_sorts_on_two_threads(monkeypatch):
 
 def test_a_fit_whose_second_process_fails_analyses_its_half_itself(monkeypatch):
     import os
-    import threading
 
     from matching import tfidf
 
     catalogue = _random_catalogue(120)
-    monkeypatch.setattr(tfidf, "_WORKERS", 1)
-    alone = TfidfMatcher().fit(catalogue)
-    monkeypatch.setattr(tfidf, "_WORKERS", 2)
-    monkeypatch.setattr(tfidf, "_PROCESS_FROM", 100)
-    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    alone, analysed_here = _fit_alone_then_share(monkeypatch, catalogue)
     monkeypatch.setattr(tfidf, "_send_accented_part", lambda documents, sender: os._exit(3))
-    analysed_here, accented_part = [], tfidf._accented_part
-    monkeypatch.setattr(tfidf, "_accented_part", lambda documents: analysed_here.append(1) or accented_part(documents))
     _same_model(alone, TfidfMatcher().fit(catalogue))
     assert len(analysed_here) == 2
