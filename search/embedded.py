@@ -61,6 +61,8 @@ SCHEMA_VERSION = "technologies-v6"
 #: words is then one term lookup, not a positional phrase match (which was most of a multi-word search's cost).
 #: Scored as the phrase would be: see :meth:`EmbeddedBackend._pair_clause`.
 PAIR_FIELDS = ("title", "title_en", "keywords", "summary")
+#: Fields where a word's prefix and typo variants are looked for (the descriptions' many words would match too much).
+VARIANT_FIELDS = ("title", "title_en", "keywords", "summary")
 #: Fields a synonym phrase is looked for in (those of them that the query searches: see ``AnalyzedQuery.fields``).
 PHRASE_FIELDS = ("title", "title_en", "keywords", "summary", "description")
 #: Joins the two words of a pair (never in a word).
@@ -360,10 +362,10 @@ class EmbeddedBackend(SearchBackend):
             if term.accented:
                 parts.append(Q.boost_query(Q.term_query(self.schema, f"{name}_exact", term.exact), boost * EXACT_BOOST))
             field = f"{name}_folded"
-            if term.prefix and name in ("title", "title_en", "keywords", "summary"):
+            if term.prefix and name in VARIANT_FIELDS:
                 prefix = Q.fuzzy_term_query(self.schema, field, term.folded, 0, True, True)
                 parts.append(Q.boost_query(prefix, boost * PREFIX_WEIGHT))
-            if term.fuzzy and name in ("title", "title_en", "keywords", "summary"):
+            if term.fuzzy and name in VARIANT_FIELDS:
                 typo = Q.fuzzy_term_query(self.schema, field, term.folded, 1, True, False)
                 parts.append(Q.boost_query(typo, boost * FUZZY_WEIGHT))
         return Q.disjunction_max_query(parts, 0.1)
@@ -401,8 +403,7 @@ class EmbeddedBackend(SearchBackend):
         return Q.disjunction_max_query(parts, 0.1) if parts else None
 
     def _text_queries(self, analyzed: AnalyzedQuery, searcher: tantivy.Searcher) -> tuple[tantivy.Query, tantivy.Query]:
-        """The query that ranks, and the one that only matches (for facets: without the pairs, which only change
-        scores); they share their clauses."""
+        """The query that ranks, and the one that only matches the same documents (for facets and the total)."""
         Q, Should = tantivy.Query, tantivy.Occur.Should
         if analyzed.empty:
             return Q.all_query(), Q.all_query()
@@ -421,7 +422,24 @@ class EmbeddedBackend(SearchBackend):
             clause = self._pair_clause(searcher, pair, PHRASE_BOOST / 2)
             if clause is not None:
                 pairs.append((Should, times(clause, count)))
-        return Q.boolean_query(words + pairs + synonyms), Q.boolean_query(words + synonyms)
+        return Q.boolean_query(words + pairs + synonyms), self._matching_query(analyzed, synonyms)
+
+    def _matching_query(self, analyzed: AnalyzedQuery, synonyms: list) -> tantivy.Query:
+        """The documents the ranking query finds, as one flat union: the pairs only match where their words do, and a
+        word with its accents only where it matches folded, so neither is needed; without scores, the fields' and
+        variants' nesting does not change which documents match (bench, 100k: facet counts ~20% faster)."""
+        Q, Should = tantivy.Query, tantivy.Occur.Should
+        clauses = []
+        for term in dict.fromkeys(analyzed.terms):
+            for name in analyzed.fields:
+                field = f"{name}_folded"
+                clauses.append((Should, Q.term_query(self.schema, field, term.folded)))
+                if name in VARIANT_FIELDS:
+                    if term.prefix:
+                        clauses.append((Should, Q.fuzzy_term_query(self.schema, field, term.folded, 0, True, True)))
+                    if term.fuzzy:
+                        clauses.append((Should, Q.fuzzy_term_query(self.schema, field, term.folded, 1, True, False)))
+        return Q.boolean_query(clauses + synonyms)
 
     def _text_query(self, analyzed: AnalyzedQuery, searcher: tantivy.Searcher, scoring: bool = True) -> tantivy.Query:
         ranking, matching = self._text_queries(analyzed, searcher)

@@ -105,6 +105,15 @@ def test_queries_score_as_before(engine: EmbeddedBackend, text: str) -> None:
     _assert_same_scores(expected, _scores(engine, engine._text_query(analyze(text, engine.synonyms), searcher)))
 
 
+@pytest.mark.parametrize("text", ["cảng biển", "càng", "tàu tàu cá", "he thong nhan dang so container", "contai",
+                                  "containr", "logistics kho lạnh", "drone giám sát", "nhiet do khu cong nghiep nhiet",
+                                  "hệ thống quản lý cảng biển thông minh cho doanh nghiệp logistics", "xxxx"])
+def test_matching_query_finds_what_the_ranking_query_finds(engine: EmbeddedBackend, text: str) -> None:
+    searcher = engine._searcher()
+    ranking, matching = engine._text_queries(analyze(text, engine.synonyms), searcher)
+    assert _scores(engine, matching).keys() == _scores(engine, ranking).keys()
+
+
 QUERIES = [
     SearchQuery(),
     SearchQuery(text="cang bien"),
