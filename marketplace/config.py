@@ -108,6 +108,10 @@ class Config:
     """The site's public address (e.g. ``https://sancongnghe.haiphong.gov.vn``): every link in mail is built from it,
     never from the request's Host header."""
 
+    OVERVIEW_CACHE_SECONDS = float(os.environ.get("OVERVIEW_CACHE_SECONDS", "60"))
+    """How long each server process reuses the home page's figures (counts per sector) before reading them again;
+    0 reads them on every visit."""
+
     TECHNOLOGY_CONFIRM_MONTHS = int(os.environ.get("TECHNOLOGY_CONFIRM_MONTHS", "12"))
     """A published technology must be re-confirmed by its owner this often, or it is marked out of date."""
     TECHNOLOGY_REMINDER_DAYS = int(os.environ.get("TECHNOLOGY_REMINDER_DAYS", "30"))
@@ -183,6 +187,7 @@ class TestingConfig(Config):
     MAIL_SERVER = None
     MAIL_DISPATCH = "inline"  # deterministic tests; the background mode has its own test
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, cheaper: the suite creates hundreds of accounts
+    OVERVIEW_CACHE_SECONDS = 0.0  # every test reads its own figures (its own test has a cache)
     SERVER_NAME = None
 
 

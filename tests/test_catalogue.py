@@ -421,3 +421,26 @@ def test_listing_codes_must_be_usable_in_addresses(app, create_user):
     owner = signed_in(app, create_user("researcher"))
     page = owner.post("/my/technologies/new", data={**LISTING, "code": "ABC/2024?x#y", "save": "y"})
     assert "Use letters, digits, dots, dashes and underscores only." in page.get_data(as_text=True)
+
+
+def test_home_page_counts_published_technologies_per_sector_and_keeps_them_a_while(make_app, create_technology):
+    from marketplace.main import services
+
+    cached_app = make_app(OVERVIEW_CACHE_SECONDS=3600)
+    create_technology(sectors=("cang-bien", "logistics"))
+    create_technology(sectors=("cang-bien",))
+    create_technology(status="draft", sectors=("cang-bien",))
+    services._overview_cache = None
+    with cached_app.app_context():
+        overview = services.public_overview()
+        by_slug = {row.sector.slug: row.technologies for row in overview.sectors}
+        assert overview.technologies == 2 and by_slug["cang-bien"] == 2 and by_slug["logistics"] == 1
+        assert by_slug["nong-nghiep"] == 0 and overview.sectors[0].sector.is_priority
+        # A new listing shows after the cache's lifetime, not at once (one read per process and interval).
+        create_technology(sectors=("logistics",))
+        assert services.public_overview() is overview
+        services._overview_cache = (*services._overview_cache[:1], services._overview_cache[1] - 3601,
+                                    services._overview_cache[2])
+        assert services.public_overview().technologies == 3
+    page = cached_app.test_client().get("/").get_data(as_text=True)
+    assert "Cảng biển" in page and ">3<" in page
