@@ -30,7 +30,15 @@ from pathlib import Path
 
 from matching.tfidf import NeedText, TechnologyText
 from search.evaluation.baseline import BASELINE_FIELDS, BM25Baseline, technology_text
-from search.evaluation.metrics import Scores, ndcg_at_k, recall_at_k, reciprocal_rank
+from search.evaluation.metrics import (
+    Scores,
+    format_table,
+    kind_order,
+    mean_scores,
+    ndcg_at_k,
+    recall_at_k,
+    reciprocal_rank,
+)
 
 #: The labelled development set of the demo catalogue.
 DEFAULT_LABELS = Path(__file__).with_name("labels") / "needs-dev.jsonl"
@@ -138,19 +146,6 @@ class MatchReport:
         return sorted(self.results, key=lambda r: (r.ndcg, r.rr, r.label.need))[:n]
 
 
-def _mean(results: Sequence[NeedResult]) -> Scores:
-    n = len(results)
-    if not n:
-        return Scores(0.0, 0.0, 0.0, 0)
-    return Scores(ndcg=sum(r.ndcg for r in results) / n, recall=sum(r.recall for r in results) / n,
-                  mrr=sum(r.rr for r in results) / n, count=n)
-
-
-def _kind_order(kinds: Iterable[str]) -> list[str]:
-    present = set(kinds)
-    return [kind for kind in KINDS if kind in present] + sorted(present - set(KINDS))
-
-
 def evaluate(rank: Callable[[str], Sequence[str]], labels: Sequence[LabelledNeed]) -> MatchReport:
     """Rank every labelled need with ``rank`` (need code → technology codes, best first) and score the ranking.
 
@@ -163,9 +158,9 @@ def evaluate(rank: Callable[[str], Sequence[str]], labels: Sequence[LabelledNeed
             label=label, ranked=ranked, ndcg=ndcg_at_k(ranked, label.relevant, k=NDCG_K),
             recall=recall_at_k(ranked, label.relevant, k=RECALL_K),
             rr=reciprocal_rank(ranked, label.relevant, k=RECALL_K)))
-    by_kind = {kind: _mean([r for r in results if r.label.kind == kind])
-               for kind in _kind_order(r.label.kind for r in results)}
-    return MatchReport(results=results, overall=_mean(results), by_kind=by_kind)
+    by_kind = {kind: mean_scores([r for r in results if r.label.kind == kind])
+               for kind in kind_order((r.label.kind for r in results), KINDS)}
+    return MatchReport(results=results, overall=mean_scores(results), by_kind=by_kind)
 
 
 # --- The BM25 baseline ------------------------------------------------------------------------------------------
@@ -209,30 +204,7 @@ def format_report(report_by_system: Mapping[str, MatchReport]) -> str:
         kind              n   tfidf   bm25   tfidf   bm25   tfidf   bm25
         overall          34   0.912  0.497   ...
     """
-    systems = list(report_by_system)
-    if not systems:
-        return "(no systems)"
-    width = max(6, *(len(name) for name in systems))
-    block = max(len(systems) * (width + 1) - 1, *(len(title) for title, _ in METRICS))
-    kinds = _kind_order(kind for report in report_by_system.values() for kind in report.by_kind)
-    label = max(len("overall"), *(len(kind) for kind in kinds))
-
-    def row(name: str, count: str, cells: Iterable[str]) -> str:
-        return f"{name:<{label}}  {count:>4}   " + "   ".join(f"{cell:>{block}}" for cell in cells)
-
-    def scores_row(name: str, pick: Callable[[MatchReport], Scores | None]) -> str:
-        picked = [pick(report_by_system[system]) for system in systems]
-        counts = {scores.count for scores in picked if scores is not None}
-        count = str(counts.pop()) if len(counts) == 1 else "?"
-        cells = (" ".join(f"{getattr(scores, attr):>{width}.3f}" if scores is not None else f"{'-':>{width}}"
-                          for scores in picked) for _, attr in METRICS)
-        return row(name, count, cells)
-
-    header = row("kind", "n", (" ".join(f"{system:>{width}}" for system in systems) for _ in METRICS))
-    lines = [row("", "", (f"{title:^{block}}" for title, _ in METRICS)), header, "-" * len(header),
-             scores_row("overall", lambda report: report.overall)]
-    lines += [scores_row(kind, lambda report, kind=kind: report.by_kind.get(kind)) for kind in kinds]
-    return "\n".join(line.rstrip() for line in lines)
+    return format_table(report_by_system, METRICS, KINDS)
 
 
 def format_worst(report: MatchReport, n: int = 5, shown: int = 5) -> str:

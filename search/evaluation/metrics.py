@@ -21,6 +21,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 #: The labelled query set of the demo catalogue.
 DEFAULT_QUERIES = Path(__file__).with_name("queries.jsonl")
@@ -155,7 +156,8 @@ class Report:
         return sorted(self.results, key=lambda r: (r.ndcg, r.rr, r.query.id))[:n]
 
 
-def _mean(results: Sequence[QueryResult]) -> Scores:
+def mean_scores(results: Sequence) -> Scores:
+    """The mean metrics of results that have ``ndcg``, ``recall`` and ``rr`` (queries, or the matcher's needs)."""
     n = len(results)
     if not n:
         return Scores(0.0, 0.0, 0.0, 0)
@@ -163,9 +165,10 @@ def _mean(results: Sequence[QueryResult]) -> Scores:
                   mrr=sum(r.rr for r in results) / n, count=n)
 
 
-def _kind_order(kinds: Iterable[str]) -> list[str]:
+def kind_order(kinds: Iterable[str], known: Sequence[str] = KINDS) -> list[str]:
+    """The distinct ``kinds`` in the order of ``known``, then the others sorted."""
     present = set(kinds)
-    return [kind for kind in KINDS if kind in present] + sorted(present - set(KINDS))
+    return [kind for kind in known if kind in present] + sorted(present - set(known))
 
 
 def evaluate(run: Callable[[str], Sequence[str]], queries: Sequence[Query], k: int = DEFAULT_K) -> Report:
@@ -179,9 +182,9 @@ def evaluate(run: Callable[[str], Sequence[str]], queries: Sequence[Query], k: i
         results.append(QueryResult(query=query, ranked=ranked, ndcg=ndcg_at_k(ranked, query.relevant, k),
                                    recall=recall_at_k(ranked, query.relevant, k),
                                    rr=reciprocal_rank(ranked, query.relevant, k)))
-    by_kind = {kind: _mean([r for r in results if r.query.kind == kind])
-               for kind in _kind_order(r.query.kind for r in results)}
-    return Report(k=k, results=results, overall=_mean(results), by_kind=by_kind)
+    by_kind = {kind: mean_scores([r for r in results if r.query.kind == kind])
+               for kind in kind_order(r.query.kind for r in results)}
+    return Report(k=k, results=results, overall=mean_scores(results), by_kind=by_kind)
 
 
 # --- Text output ------------------------------------------------------------------------------------------------
@@ -197,20 +200,32 @@ def format_report(report_by_system: Mapping[str, Report]) -> str:
         overall       69   0.912   0.497   0.950   0.500   0.930   0.517
         exact         10   ...
     """
+    if not report_by_system:
+        return "(no systems)"
+    k = next(iter(report_by_system.values())).k
+    return format_table(report_by_system, ((f"nDCG@{k}", "ndcg"), (f"Recall@{k}", "recall"), (f"MRR@{k}", "mrr")),
+                        KINDS)
+
+
+def format_table(report_by_system: Mapping[str, Any], metrics: Sequence[tuple[str, str]],
+                 known_kinds: Sequence[str]) -> str:
+    """The table of :func:`format_report` for any reports that have ``overall`` and ``by_kind`` :class:`Scores`.
+
+    :param metrics: (column title, attribute of :class:`Scores`) per metric.
+    :param known_kinds: the order of the kinds' rows (others follow, sorted).
+    """
     systems = list(report_by_system)
     if not systems:
         return "(no systems)"
-    k = next(iter(report_by_system.values())).k
-    metrics = ((f"nDCG@{k}", "ndcg"), (f"Recall@{k}", "recall"), (f"MRR@{k}", "mrr"))
     width = max(6, *(len(name) for name in systems))
     block = max(len(systems) * (width + 1) - 1, *(len(title) for title, _ in metrics))
-    kinds = _kind_order(kind for report in report_by_system.values() for kind in report.by_kind)
+    kinds = kind_order((kind for report in report_by_system.values() for kind in report.by_kind), known_kinds)
     label = max(len("overall"), *(len(kind) for kind in kinds))
 
     def row(name: str, count: str, cells: Iterable[str]) -> str:
         return f"{name:<{label}}  {count:>4}   " + "   ".join(f"{cell:>{block}}" for cell in cells)
 
-    def scores_row(name: str, pick: Callable[[Report], Scores | None]) -> str:
+    def scores_row(name: str, pick: Callable[[Any], Scores | None]) -> str:
         picked = [pick(report_by_system[system]) for system in systems]
         counts = {scores.count for scores in picked if scores is not None}
         count = str(counts.pop()) if len(counts) == 1 else "?"
