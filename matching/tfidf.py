@@ -1021,7 +1021,7 @@ class TfidfMatcher:
         postings are short) plus the rest, which is at most the sum over the bands of the product of the two
         vectors' norms in the band (Cauchy-Schwarz in each band: a small dense product). The exact scores of a few
         likely pairs per need give a threshold that its k-th best score reaches; only the pairs whose upper bound
-        reaches it are scored. The rare part alone is a lower bound, as no weight is negative (see _prunable).
+        reaches it are scored (the bounds hold as no weight is negative: see _prunable).
         """
         w = self.weights
         factor, _readiness = self._factors()
@@ -1055,9 +1055,9 @@ class TfidfMatcher:
         bounds.ravel()[flat] = upper
         if len(banned):
             bounds.ravel()[banned] = 0
-        # A threshold per need: the k-th best exact score among its likely pairs (best by either bound).
-        picked = np.union1d(flat[_top_per_row(rows, partial * factor[cols], n, top_k)],
-                            flat[_top_per_row(rows, upper, n, 2 * top_k)])
+        # A threshold per need: the k-th best exact score among its likely pairs, those best by the upper bound. (Taking
+        # also the best by the rare part alone gave a higher threshold, but cost more than the pairs it spared.)
+        picked = flat[_top_per_row(rows, upper, n, 2 * top_k)]
         threshold = self._kth_scores(needs, vectors, picked, top_k)
         short = np.flatnonzero(threshold <= w.min_score)  # too few likely pairs: take the best bounds
         if len(short):
