@@ -327,3 +327,15 @@ def test_a_fit_whose_second_process_fails_analyses_its_half_itself(monkeypatch):
     monkeypatch.setattr(tfidf, "_send_accented_part", lambda documents, sender: os._exit(3))
     _same_model(alone, TfidfMatcher().fit(catalogue))
     assert len(analysed_here) == 2
+
+
+@pytest.mark.parametrize(("documents", "fields"), [(1, 6), (7, 6), (500, 6), (300, 2)])
+def test_pair_starts_are_the_words_followed_in_their_document(documents, fields):
+    import numpy as np
+
+    from matching import tfidf
+
+    lengths = np.random.default_rng(documents).integers(0, 4, size=documents * fields)
+    lengths[:fields] = 0  # an empty document first, and some empty fields
+    doc, _group = tfidf._positions(documents, tuple(range(fields)), lengths)
+    assert np.array_equal(tfidf._pair_starts(lengths, fields), np.flatnonzero(doc[1:] == doc[:-1]))
