@@ -29,6 +29,7 @@ from search.analysis import (
     PHRASE_BOOST,
     PREFIX_WEIGHT,
     AnalyzedQuery,
+    Term,
     analyze,
     business_factor,
     highlight,
@@ -361,14 +362,21 @@ class EmbeddedBackend(SearchBackend):
             parts.append(Q.boost_query(Q.term_query(self.schema, f"{name}_folded", term.folded), boost))
             if term.accented:
                 parts.append(Q.boost_query(Q.term_query(self.schema, f"{name}_exact", term.exact), boost * EXACT_BOOST))
-            field = f"{name}_folded"
-            if term.prefix and name in VARIANT_FIELDS:
-                prefix = Q.fuzzy_term_query(self.schema, field, term.folded, 0, True, True)
-                parts.append(Q.boost_query(prefix, boost * PREFIX_WEIGHT))
-            if term.fuzzy and name in VARIANT_FIELDS:
-                typo = Q.fuzzy_term_query(self.schema, field, term.folded, 1, True, False)
-                parts.append(Q.boost_query(typo, boost * FUZZY_WEIGHT))
+            parts += [Q.boost_query(variant, boost * weight) for variant, weight in self._variants(term, name)]
         return Q.disjunction_max_query(parts, 0.1)
+
+    def _variants(self, term: Term, name: str) -> list[tuple[tantivy.Query, float]]:
+        """The term's prefix and one-typo queries on a field's folded text (in ``VARIANT_FIELDS`` only), each with its
+        weight relative to a full match."""
+        if name not in VARIANT_FIELDS:
+            return []
+        field, Q = f"{name}_folded", tantivy.Query
+        variants = []
+        if term.prefix:
+            variants.append((Q.fuzzy_term_query(self.schema, field, term.folded, 0, True, True), PREFIX_WEIGHT))
+        if term.fuzzy:
+            variants.append((Q.fuzzy_term_query(self.schema, field, term.folded, 1, True, False), FUZZY_WEIGHT))
+        return variants
 
     def _phrase(self, words: tuple[str, ...] | list[str], boost: float,
                 fields: tuple[str, ...] = PHRASE_FIELDS) -> tantivy.Query:
@@ -432,13 +440,8 @@ class EmbeddedBackend(SearchBackend):
         clauses = []
         for term in dict.fromkeys(analyzed.terms):
             for name in analyzed.fields:
-                field = f"{name}_folded"
-                clauses.append((Should, Q.term_query(self.schema, field, term.folded)))
-                if name in VARIANT_FIELDS:
-                    if term.prefix:
-                        clauses.append((Should, Q.fuzzy_term_query(self.schema, field, term.folded, 0, True, True)))
-                    if term.fuzzy:
-                        clauses.append((Should, Q.fuzzy_term_query(self.schema, field, term.folded, 1, True, False)))
+                clauses.append((Should, Q.term_query(self.schema, f"{name}_folded", term.folded)))
+                clauses += [(Should, variant) for variant, _weight in self._variants(term, name)]
         return Q.boolean_query(clauses + synonyms)
 
     def _text_query(self, analyzed: AnalyzedQuery, searcher: tantivy.Searcher, scoring: bool = True) -> tantivy.Query:

@@ -59,15 +59,20 @@ def public_overview() -> Overview:
     global _overview_cache
     ttl = float(current_app.config["OVERVIEW_CACHE_SECONDS"])
     url = str(db.engine.url)
-    cached = _overview_cache
-    if ttl > 0 and cached is not None and cached[0] == url and time.monotonic() - cached[1] < ttl:
-        return cached[2]
-    with _overview_lock:
-        cached = _overview_cache  # another thread may have read them meanwhile
-        if ttl > 0 and cached is not None and cached[0] == url and time.monotonic() - cached[1] < ttl:
-            return cached[2]
-        overview = _read_overview()
-        _overview_cache = (url, time.monotonic(), overview)
+
+    def cached() -> Overview | None:
+        entry = _overview_cache
+        if ttl > 0 and entry is not None and entry[0] == url and time.monotonic() - entry[1] < ttl:
+            return entry[2]
+        return None
+
+    overview = cached()
+    if overview is None:
+        with _overview_lock:
+            overview = cached()  # another thread may have read them meanwhile
+            if overview is None:
+                overview = _read_overview()
+                _overview_cache = (url, time.monotonic(), overview)
     return overview
 
 
