@@ -44,6 +44,13 @@ PHRASE_BOOST = 2.0
 #: were most of its cost (bench, 100k technologies: p95 12.5 -> 8.7 ms of CPU; the labelled evaluation unchanged).
 LONG_QUERY_TERMS = 8
 LONG_QUERY_FIELDS = ("title", "title_en", "keywords", "summary")
+#: Fields where a word's prefix (the last word) and typo variants are looked for: the descriptions' many words would
+#: match too much.
+VARIANT_FIELDS = ("title", "title_en", "keywords", "summary")
+#: Fields where two adjacent query words weigh more when they stand together (the descriptions are left out: cost).
+PAIR_FIELDS = ("title", "title_en", "keywords", "summary")
+#: Fields a synonym phrase is looked for in (those of them that the query searches: see ``AnalyzedQuery.fields``).
+PHRASE_FIELDS = ("title", "title_en", "keywords", "summary", "description")
 
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.txt")
 _WORD = re.compile(r"\w+")

@@ -12,10 +12,11 @@ Layout of the indices (``prefix`` lets several deployments share a cluster)::
 
 Relevance is the one of :mod:`search.analysis`, the same as the embedded backend's: per query word a ``dis_max`` of
 its folded match in every field (weighted by ``FIELD_BOOSTS``), its accented match (x ``EXACT_BOOST``, only when the
-word has accents), the last word as a prefix and long words with one typo; adjacent words as phrases; synonyms as
-phrases; a long query (``LONG_QUERY_TERMS`` words) in fewer fields (``AnalyzedQuery.fields``), without typo variants.
-The business signals (priority sector, readiness, stale) re-rank the top ``RERANK_WINDOW`` hits in Python
-with :func:`search.analysis.business_factor`, exactly as the embedded backend does, so both order hits alike.
+word has accents), the last word as a prefix and long words with one typo (in ``VARIANT_FIELDS``); adjacent words as
+phrases (in ``PAIR_FIELDS``); synonyms as phrases (in ``PHRASE_FIELDS``); a long query (``LONG_QUERY_TERMS`` words)
+in fewer fields (``AnalyzedQuery.fields``), without typo variants. The business signals (priority sector, readiness,
+stale) re-rank the top ``RERANK_WINDOW`` hits in Python with :func:`search.analysis.business_factor`, exactly as the
+embedded backend does, so both order hits alike.
 Highlights come from :func:`search.analysis.highlight` / :func:`~search.analysis.snippet` on the original texts kept
 in ``_source.display``, not from Elasticsearch's highlighter.
 
@@ -41,8 +42,11 @@ from search.analysis import (
     EXACT_BOOST,
     FIELD_BOOSTS,
     FUZZY_WEIGHT,
+    PAIR_FIELDS,
     PHRASE_BOOST,
+    PHRASE_FIELDS,
     PREFIX_WEIGHT,
+    VARIANT_FIELDS,
     AnalyzedQuery,
     Term,
     analyze,
@@ -69,9 +73,6 @@ MAPPING_VERSION = "v1"
 MAPPING_FILE = Path(__file__).with_name("mappings") / f"technologies-{MAPPING_VERSION}.json"
 
 TEXT_FIELDS = tuple(FIELD_BOOSTS)
-#: Fields where the last word also matches as a prefix, and fields where adjacent words score as a phrase.
-PREFIX_FIELDS = ("title", "title_en", "keywords", "summary")
-PHRASE_FIELDS = ("title", "title_en", "keywords", "summary", "description")
 #: facet name (see ``search.base.FACETS``) -> indexed field; the integer facets take numeric values only.
 FACET_FIELDS = {"sector": "sectors", "institute": "institute_id", "trl": "trl", "transfer_mode": "transfer_modes"}
 INTEGER_FACETS = frozenset({"institute", "trl"})
@@ -441,8 +442,9 @@ class ElasticsearchBackend(SearchBackend):
             return {"match_all": {}}
         # A long query searches fewer fields (AnalyzedQuery.fields), as the embedded backend does.
         phrase_fields = tuple(name for name in PHRASE_FIELDS if name in analyzed.fields)
+        pair_fields = tuple(name for name in PAIR_FIELDS if name in analyzed.fields)
         clauses = [self._term_clause(term, analyzed.fields) for term in analyzed.terms]
-        clauses += [self._phrase(pair, PHRASE_BOOST / 2, phrase_fields) for pair in analyzed.pairs]
+        clauses += [self._phrase(pair, PHRASE_BOOST / 2, pair_fields) for pair in analyzed.pairs]
         clauses += [self._phrase(alternative, 1.0, phrase_fields) for alternative in analyzed.alternatives]
         return {"bool": {"should": clauses, "minimum_should_match": 1}}
 
@@ -454,9 +456,9 @@ class ElasticsearchBackend(SearchBackend):
             queries.append({"match": {folded: {"query": term.folded, "boost": boost}}})
             if term.accented:
                 queries.append({"match": {name: {"query": term.exact, "boost": boost * EXACT_BOOST}}})
-            if len(term.folded) > MAX_TERM_LENGTH:
+            if len(term.folded) > MAX_TERM_LENGTH or name not in VARIANT_FIELDS:
                 continue  # no word is that long: no prefix or typo variants (and ES caps prefix length anyway)
-            if term.prefix and name in PREFIX_FIELDS:
+            if term.prefix:
                 queries.append({"prefix": {folded: {"value": term.folded, "boost": boost * PREFIX_WEIGHT}}})
             if term.fuzzy:
                 queries.append({"fuzzy": {folded: {"value": term.folded, "fuzziness": 1, "prefix_length": 1,

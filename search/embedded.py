@@ -26,8 +26,11 @@ from search.analysis import (
     EXACT_BOOST,
     FIELD_BOOSTS,
     FUZZY_WEIGHT,
+    PAIR_FIELDS,
     PHRASE_BOOST,
+    PHRASE_FIELDS,
     PREFIX_WEIGHT,
+    VARIANT_FIELDS,
     AnalyzedQuery,
     Term,
     analyze,
@@ -58,14 +61,9 @@ WRITER_HEAP = 32_000_000
 #: Only the process that rebuilds (``flask search reindex``) uses it, and only as much as it fills.
 REBUILD_HEAP = 256_000_000
 SCHEMA_VERSION = "technologies-v6"
-#: Fields whose adjacent word pairs are indexed as single terms (``{name}_pairs``): the boost for two adjacent query
-#: words is then one term lookup, not a positional phrase match (which was most of a multi-word search's cost).
-#: Scored as the phrase would be: see :meth:`EmbeddedBackend._pair_clause`.
-PAIR_FIELDS = ("title", "title_en", "keywords", "summary")
-#: Fields where a word's prefix and typo variants are looked for (the descriptions' many words would match too much).
-VARIANT_FIELDS = ("title", "title_en", "keywords", "summary")
-#: Fields a synonym phrase is looked for in (those of them that the query searches: see ``AnalyzedQuery.fields``).
-PHRASE_FIELDS = ("title", "title_en", "keywords", "summary", "description")
+#: The adjacent word pairs of ``PAIR_FIELDS`` are indexed as single terms (``{name}_pairs``): the boost for two
+#: adjacent query words is then one term lookup, not a positional phrase match (which was most of a multi-word
+#: search's cost). Scored as the phrase would be: see :meth:`EmbeddedBackend._pair_clause`.
 #: Joins the two words of a pair (never in a word).
 PAIR_JOINER = "\x1f"
 #: Fills a document's ``_pairs`` field up to the word count of its text field, so both have the same length (BM25's

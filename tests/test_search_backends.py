@@ -273,6 +273,17 @@ def test_one_typo_in_a_longer_word(catalogue: SearchBackend) -> None:
     assert 8 in ids(catalogue, "desalinatoin")
 
 
+def test_prefix_and_typo_variants_only_in_the_short_fields(backend: SearchBackend) -> None:
+    # Titles, keywords and summaries only, on both backends: the descriptions' many words would match too much.
+    backend.index([tech(1, "Bơm nhiệt cho kho lạnh", summary="Tiết kiệm điện.",
+                        description="Dùng môi chất propylene thân thiện với môi trường."),
+                   tech(2, "Máy sấy dùng propylene", summary="Sấy nông sản sau thu hoạch.")])
+    backend.refresh()
+    assert set(all_ids(backend, "propylene")) == {1, 2}
+    assert all_ids(backend, "propylen") == [2]  # the last word as a prefix (and one letter short: a typo)
+    assert all_ids(backend, "propilene") == [2]  # one typo
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("logistics", {9}), ("drone", {10, 11}), ("uav", {10, 11}), ("wastewater", {15}), ("seaport", {2}),
 ])

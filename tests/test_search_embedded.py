@@ -12,9 +12,9 @@ import pytest
 import tantivy
 
 from search import embedded
-from search.analysis import PHRASE_BOOST, analyze
+from search.analysis import PAIR_FIELDS, PHRASE_BOOST, analyze
 from search.base import FACETS, IndexDoc, SearchQuery
-from search.embedded import FACET_FIELDS, PAIR_FIELDS, EmbeddedBackend
+from search.embedded import FACET_FIELDS, EmbeddedBackend
 
 WORDS = ("hệ thống nhận dạng số container cảng biển đóng tàu cá xa bờ kho lạnh thủy sản xử lý nước thải khu công "
          "nghiệp giám sát nhiệt độ cang bien dong tau container yard smart port").split()
