@@ -85,8 +85,6 @@ RERANK_WINDOW = 200
 MAX_RESULT_WINDOW = 10_000
 MAX_PER_PAGE = 100
 BULK_CHUNK = 500
-#: Longer query "words" (pasted junk) only match as they are: no prefix or typo variants.
-MAX_TERM_LENGTH = 40
 #: Bulk items rejected with 429 (queue full) are retried this many times, with exponential back-off.
 BULK_RETRIES = 3
 REQUEST_TIMEOUT = 5.0
@@ -456,12 +454,13 @@ class ElasticsearchBackend(SearchBackend):
             queries.append({"match": {folded: {"query": term.folded, "boost": boost}}})
             if term.accented:
                 queries.append({"match": {name: {"query": term.exact, "boost": boost * EXACT_BOOST}}})
-            if len(term.folded) > MAX_TERM_LENGTH or name not in VARIANT_FIELDS:
-                continue  # no word is that long: no prefix or typo variants (and ES caps prefix length anyway)
+            if name not in VARIANT_FIELDS:  # (a word longer than any real one has none: see `analyze`)
+                continue
             if term.prefix:
                 queries.append({"prefix": {folded: {"value": term.folded, "boost": boost * PREFIX_WEIGHT}}})
             if term.fuzzy:
-                queries.append({"fuzzy": {folded: {"value": term.folded, "fuzziness": 1, "prefix_length": 1,
+                # prefix_length 0: a typo in the first letter counts too, as in the embedded engine and the highlights.
+                queries.append({"fuzzy": {folded: {"value": term.folded, "fuzziness": 1, "prefix_length": 0,
                                                    "transpositions": True, "boost": boost * FUZZY_WEIGHT}}})
         return {"dis_max": {"queries": queries, "tie_breaker": TIE_BREAKER}}
 

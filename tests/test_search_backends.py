@@ -270,6 +270,7 @@ def test_prefix_of_the_last_word(catalogue: SearchBackend) -> None:
 
 def test_one_typo_in_a_longer_word(catalogue: SearchBackend) -> None:
     assert {1, 12} <= set(ids(catalogue, "contaner"))
+    assert {1, 12} <= set(ids(catalogue, "kontainer"))  # the first letter too
     assert 8 in ids(catalogue, "desalinatoin")
 
 
