@@ -118,6 +118,12 @@ def folded_tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold_diacritics(normalize(text)))
 
 
+def folded_text(*texts: str | None) -> str:
+    """``texts`` normalised and folded (no marks, đ → d, lower case), joined by spaces: for accent-insensitive
+    substring search where no search engine helps (``"Cảng biển"`` → ``"cang bien"``)."""
+    return " ".join(fold_diacritics(normalize(text)) for text in texts if text)
+
+
 def slugify(text: str, max_length: int = 80) -> str:
     """A lower-case ASCII slug for URLs: ``"Đóng tàu vỏ thép"`` → ``"dong-tau-vo-thep"``."""
     slug = _NON_ALNUM.sub("-", fold_diacritics(text).lower()).strip("-")

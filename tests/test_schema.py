@@ -56,3 +56,38 @@ def test_downgrade_and_upgrade_round_trip(make_app, tmp_path):
         assert sa.inspect(db.engine).get_table_names() == ["alembic_version"]
         flask_migrate.upgrade()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Sector)) == 14
+
+
+def test_the_folded_text_migration_fills_existing_listings(tmp_path):
+    import flask_migrate
+
+    from marketplace import create_app
+    from marketplace.config import TestingConfig
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'old.db'}")
+    now = datetime.now(UTC)
+    with app.app_context():
+        flask_migrate.upgrade(revision="0004")
+        organization = sa.table("organization", *(sa.column(name) for name in ("id", "kind", "name", "created_at",
+                                                                                 "updated_at")))
+        technology = sa.table("technology", *(sa.column(name) for name in (
+            "id", "code", "slug", "title", "title_en", "summary", "description", "keywords", "trl", "transfer_modes",
+            "price_negotiable", "status", "institute_id", "version_id", "created_at", "updated_at")))
+        db.session.execute(organization.insert().values(id=1, kind="institute", name="Viện Cơ học", created_at=now,
+                                                        updated_at=now))
+        db.session.execute(technology.insert(), [
+            {"id": n, "code": f"T-{n}", "slug": "x", "title": title, "title_en": title_en,
+             "summary": "Điều độ bến bãi.", "description": "", "keywords": keywords, "trl": 7, "transfer_modes": "[]",
+             "price_negotiable": False, "status": "published", "institute_id": 1, "version_id": 1, "created_at": now,
+             "updated_at": now}
+            for n, title, title_en, keywords in [(1, "Quản lý CẢNG BIỂN", "Smart seaport", '["đóng tàu"]'),
+                                                 (2, "Hoà bình", None, "[]")]])
+        db.session.commit()
+        flask_migrate.upgrade()
+        folded = dict(db.session.execute(sa.text("SELECT id, folded_text FROM technology")).all())
+        assert folded == {1: "quan ly cang bien smart seaport dong tau dieu do ben bai.",
+                          2: "hoa binh dieu do ben bai."}
+        flask_migrate.downgrade(revision="0004")
+        assert "folded_text" not in {column["name"] for column in sa.inspect(db.engine).get_columns("technology")}
+        db.session.remove()
+        db.engine.dispose()

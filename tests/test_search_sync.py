@@ -88,6 +88,33 @@ def test_pages_fall_back_to_the_database_when_the_engine_is_unavailable(make_app
     assert data["degraded"] is True and data["hits"][0]["title"] == "Hệ thống nhận dạng số container"
 
 
+def test_the_database_fallback_finds_words_with_or_without_accents(make_app, create_technology, tmp_path):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("x")
+    app = make_app(SEARCH_INDEX_DIR=str(blocked / "index"))
+    create_technology(title="Quản lý cảng biển thông minh", code="PORT-1", keywords=["điều độ bến bãi"])
+    create_technology(title="Công nghệ đóng tàu vỏ thép", code="SHIP-1", title_en="Steel hull shipbuilding",
+                      summary="Quy trình hàn phân đoạn 100% tự động.")
+    client = app.test_client()
+
+    def codes(text: str) -> list[str]:
+        data = client.get("/api/v1/technologies", query_string={"q": text}).get_json()
+        assert data["degraded"] is True
+        return [hit["code"] for hit in data["hits"]]
+
+    assert codes("cang bien") == codes("Cảng Biển") == codes("cảng biển và") == ["PORT-1"]
+    assert codes("dong tau") == codes("ĐÓNG TÀU") == ["SHIP-1"]
+    assert codes("dieu do") == ["PORT-1"]  # keywords
+    assert codes("shipbuilding") == ["SHIP-1"]  # English title
+    assert codes("cang tau") == []  # every word must be there
+    assert codes("100%") == ["SHIP-1"] and codes("_") == []  # LIKE wildcards are plain characters
+    with app.app_context():
+        technology = db.session.scalar(sa.select(Technology).filter_by(code="PORT-1"))
+        technology.title = "Quản lý bến cảng container"
+        db.session.commit()
+    assert codes("container") == ["PORT-1"] and codes("cang bien") == []  # the folded text follows edits
+
+
 def test_reindex_rebuilds_from_the_database(app, create_technology, runner):
     create_technology(title="Máy sấy nông sản năng lượng mặt trời", code="DRY-01")
     with app.app_context():

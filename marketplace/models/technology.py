@@ -13,6 +13,7 @@ from marketplace.models.base import ContactMixin, TimestampMixin, UTCDateTime, s
 from marketplace.models.organization import Organization
 from marketplace.models.sector import Sector, technology_sectors
 from marketplace.models.user import User
+from matching.text import folded_text
 
 
 class TechnologyStatus(StrEnum):
@@ -67,6 +68,9 @@ class Technology(ContactMixin, TimestampMixin, db.Model):
     institute_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organization.id"), index=True)
     owner_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     version_id: so.Mapped[int] = so.mapped_column(default=1)
+    # Title, English title, keywords and summary, normalised and folded (see `_keep_folded_text`): what the catalogue
+    # searches while the search engine is unavailable, so that "cang bien" still finds "cảng biển".
+    folded_text: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
 
     institute: so.Mapped[Organization] = so.relationship()
     owner: so.Mapped[User | None] = so.relationship()
@@ -87,3 +91,10 @@ class Technology(ContactMixin, TimestampMixin, db.Model):
     @property
     def is_priority(self) -> bool:
         return any(sector.is_priority for sector in self.sectors)
+
+
+@sa.event.listens_for(Technology, "before_insert")
+@sa.event.listens_for(Technology, "before_update")
+def _keep_folded_text(_mapper: so.Mapper, _connection: sa.Connection, technology: Technology) -> None:
+    technology.folded_text = folded_text(technology.title, technology.title_en, " ".join(technology.keywords or []),
+                                         technology.summary)

@@ -22,7 +22,8 @@ from marketplace.i18n import select_locale
 from marketplace.i18n_labels import TRANSFER_MODE_LABELS, TRL_LABELS
 from marketplace.models import Organization, Sector, Technology, TechnologyStatus, TransferMode, technology_sectors
 from marketplace.searching.extension import current_search
-from matching.text import folded_tokens, normalize
+from matching.text import folded_tokens
+from search.analysis import analyze
 from search.base import FACETS, SORTS, Hit, SearchQuery, SearchUnavailable
 
 PER_PAGE = 20
@@ -253,14 +254,13 @@ def _labelled_facets(raw: dict[str, list], query: SearchQuery, sectors: dict[int
 
 
 def _database_search(query: SearchQuery) -> SearchPage:
-    """The fallback: published technologies whose title, summary or keywords contain every word (as typed)."""
+    """The fallback: published technologies whose title, English title, keywords or summary contain every word of the
+    query (stop words aside), with or without accents: the words as the engine would fold them, in the technologies'
+    folded text."""
     sort = query.sort if query.sort in ("readiness", "title") else "newest"
     stmt = catalogue_query(sort)
-    for word in normalize(query.text).split()[:8]:
-        pattern = f"%{word}%"
-        stmt = stmt.where(sa.or_(sa.func.lower(Technology.title).like(pattern),
-                                 sa.func.lower(Technology.summary).like(pattern),
-                                 sa.func.lower(sa.cast(Technology.keywords, sa.String)).like(pattern)))
+    for term in analyze(query.text).terms[:8]:
+        stmt = stmt.where(Technology.folded_text.contains(term.folded, autoescape=True))
     if query.filters.get("sector"):
         stmt = stmt.where(Technology.sectors.any(Sector.slug.in_(query.filters["sector"])))
     institutes = [n for n in (small_int(v) for v in query.filters.get("institute", [])) if n is not None]
