@@ -56,8 +56,16 @@ def next_from_request(default_endpoint: str = "main.dashboard") -> str:
 
 def external_url(path: str) -> str:
     """An absolute URL for a path on this site, for mail: always from ``BASE_URL``, never from the request's Host
-    header, which a client chooses (a reset link must not point to an attacker's host)."""
-    return current_app.config["BASE_URL"].rstrip("/") + "/" + path.lstrip("/")
+    header, which a client chooses (a reset link must not point to an attacker's host).
+
+    A site served under a path (``BASE_URL`` = ``https://host/san-cong-nghe``) gets it once: ``url_for`` already puts
+    it in front of the paths it builds when the server mounts the app there, and a path without it gets it here.
+    """
+    base = urlsplit(current_app.config["BASE_URL"])
+    prefix, path = base.path.rstrip("/"), "/" + path.lstrip("/")
+    if prefix and path != prefix and not path.startswith((prefix + "/", prefix + "?")):
+        path = prefix + path
+    return f"{base.scheme}://{base.netloc}{path}"
 
 
 def url_context():  # noqa: ANN201 - a context manager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from marketplace.extensions import db
@@ -182,3 +183,23 @@ def test_admin_account_list_ignores_foreign_query_parameters(app, create_user, a
     # The action keeps the list's own filter and nothing else, and stays a relative URL.
     actions = re.findall(r'action="([^"]*/active[^"]*)"', page)
     assert actions == [f"/admin/users/{admin.id}/active?role=admin"]
+
+
+@pytest.mark.parametrize("base", ["https://sokhcn.haiphong.gov.vn/san-cong-nghe",
+                                  "https://sokhcn.haiphong.gov.vn/san-cong-nghe/"])
+def test_links_in_mail_carry_the_sites_path_once(make_app, base):
+    from flask import url_for
+
+    from marketplace.web import external_url, url_context
+
+    app = make_app(BASE_URL=base)
+    site = "https://sokhcn.haiphong.gov.vn/san-cong-nghe"
+    with app.app_context():
+        with url_context():  # a command: url_for builds paths under BASE_URL's path
+            path = url_for("auth.login", next="/x")
+            assert path.startswith("/san-cong-nghe/auth/")
+            assert external_url(path) == "https://sokhcn.haiphong.gov.vn" + path
+        with app.test_request_context("/"):  # a proxy that strips the path before the app
+            assert external_url(url_for("auth.login")) == site + url_for("auth.login")
+        assert external_url("/") == site + "/" and external_url("technologies?q=x") == site + "/technologies?q=x"
+        assert external_url("/san-cong-nghe-khac") == site + "/san-cong-nghe-khac"
