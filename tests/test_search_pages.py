@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from marketplace.models import Technology
 
 
 @pytest.fixture
@@ -70,9 +74,16 @@ def test_empty_result_page_helps(client, catalogue):
     assert "No technology matches this search." in page and "Search again without the filters" in page
 
 
-def test_suggestions(client, catalogue):
-    titles = [s["title"] for s in client.get("/api/v1/suggest?q=he thong nhan").get_json()["suggestions"]]
-    assert titles == ["Hệ thống nhận dạng số container"]
+def test_suggestions(app, client, catalogue):
+    suggestions = client.get("/api/v1/suggest?q=he thong nhan").get_json()["suggestions"]
+    assert suggestions == [{"title": "Hệ thống nhận dạng số container", "code": "IOIT-01",
+                            "url": "/technologies/IOIT-01/he-thong-nhan-dang-so-container"}]
+    assert sorted(s["code"] for s in client.get("/api/v1/suggest?q=container").get_json()["suggestions"]) == [
+        "IOIT-01", "IOIT-02"]
+    with app.app_context():  # archived behind the index's back (as while the index lags): no longer suggested
+        db.session.execute(sa.update(Technology).where(Technology.code == "IOIT-02").values(status="archived"))
+        db.session.commit()
+    assert [s["code"] for s in client.get("/api/v1/suggest?q=container").get_json()["suggestions"]] == ["IOIT-01"]
     assert client.get("/api/v1/suggest?q=a").get_json()["suggestions"] == []
 
 

@@ -138,6 +138,8 @@ _CARDS = sa.select(*(_TECHNOLOGY.c[name] for name in (
     "id", "code", "slug", "title", "title_en", "summary", "trl", "transfer_modes", "price_negotiable", "price_min",
     "price_max", "published_at", "institute_id"))).where(
     _TECHNOLOGY.c.id.in_(_IDS), _TECHNOLOGY.c.status == TechnologyStatus.PUBLISHED)
+_SUGGESTED = sa.select(*(_TECHNOLOGY.c[name] for name in ("id", "code", "slug", "title"))).where(
+    _TECHNOLOGY.c.id.in_(_IDS), _TECHNOLOGY.c.status == TechnologyStatus.PUBLISHED)
 _CARD_SECTORS = sa.select(technology_sectors.c.technology_id, technology_sectors.c.sector_id).where(
     technology_sectors.c.technology_id.in_(_IDS))
 _SECTORS = sa.select(*(_SECTOR.c[name] for name in ("id", "slug", "name_vi", "name_en", "is_priority", "position")))
@@ -185,11 +187,6 @@ def _cards(ids: list[int], sectors: dict[int, SectorName], institutes: Iterable[
             price_min=row.price_min, price_max=row.price_max, published_at=row.published_at,
             institute=organizations[row.institute_id], sectors=own)
     return cards, organizations
-
-
-def _rehydrate(ids: list[int]) -> dict[int, TechnologyCard]:
-    """The published technologies among ``ids``, as cards, by id."""
-    return _cards(ids, _sectors())[0] if ids else {}
 
 
 @dataclass(frozen=True)
@@ -351,13 +348,16 @@ def spelling_suggestion(query: SearchQuery) -> str | None:
     return text if found else None
 
 
-def suggest_titles(prefix: str, limit: int = 8) -> list[Technology]:
-    """Published technologies whose titles complete ``prefix`` (empty when the engine is unavailable)."""
+def suggest_titles(prefix: str, limit: int = 8) -> list[sa.Row]:
+    """Published technologies whose titles complete ``prefix``, as rows of id, code, slug and title (what a suggestion
+    shows and links to; read at every keystroke); empty when the engine is unavailable."""
     try:
         suggestions = current_search.suggest(prefix, limit)
     except SearchUnavailable:
         return []
-    rows = _rehydrate([s.id for s in suggestions])
+    if not suggestions:
+        return []
+    rows = {row.id: row for row in db.session.connection().execute(_SUGGESTED, {"ids": [s.id for s in suggestions]})}
     return [rows[s.id] for s in suggestions if s.id in rows]
 
 
