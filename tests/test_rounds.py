@@ -88,6 +88,11 @@ def test_after_the_deadline_submissions_are_refused(app, create_user, catalogue)
     assert "The round “Đợt đã hết hạn” closed on" in page
     with app.app_context():
         assert db.session.get(Need, draft.id).status.value == "draft"
+    # Nor through the page's "open" button.
+    page = firm_client.post(f"/needs/{draft.id}/open", follow_redirects=True).get_data(as_text=True)
+    assert "The round “Đợt đã hết hạn” closed on" in page
+    with app.app_context():
+        assert db.session.get(Need, draft.id).status.value == "draft"
     # A need posted in time stays in its round and can still be edited.
     assert firm_client.post(f"/my/needs/{posted.id}/edit", data={**NEED, "title": "Nhu cầu đã gửi",
                                                                  "round": str(round_id), "timeline": "2027",
