@@ -103,5 +103,11 @@ def test_after_the_deadline_submissions_are_refused(app, create_user, catalogue)
     assert "closed on" in page
     with app.app_context():
         assert db.session.scalar(sa.select(Match).where(Match.origin == MatchOrigin.FIRM)) is None
+    # Closed, it cannot be reopened in the closed round either.
+    assert firm_client.post(f"/needs/{posted.id}/close", data={}).status_code == 302
+    page = firm_client.post(f"/needs/{posted.id}/open", follow_redirects=True).get_data(as_text=True)
+    assert "The round “Đợt đã hết hạn” closed on" in page
+    with app.app_context():
+        assert db.session.get(Need, posted.id).status.value == "closed"
     # Staff see it closed; extending the deadline opens it again.
     assert "Closed" in signed_in(app, staff).get("/rounds").get_data(as_text=True)

@@ -183,12 +183,10 @@ def open_need(need: Need, user: User) -> None:
         raise NeedError(_l("This need is already open."))
     if not (need.title or "").strip() or not (need.description or "").strip():
         raise NeedError(_l("A need needs a title and a description before it can be opened."))
-    if need.status == NeedStatus.DRAFT:
-        # Posting a draft submits it to its round (a closed need reopened was submitted already).
-        try:
-            check_submission(need.round)
-        except RoundError as exc:
-            raise NeedError(exc.message) from None
+    try:  # posting a draft, or reopening a closed need, submits it to its round again
+        check_submission(need.round)
+    except RoundError as exc:
+        raise NeedError(exc.message) from None
     previous = need.status
     need.status = NeedStatus.OPEN
     need.closed_at = None
