@@ -17,9 +17,10 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
     :raises RuntimeError: when ``SECRET_KEY`` is missing outside development and testing.
     """
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
-    from marketplace.web import Request
+    from marketplace.web import IdConverter, Request
 
     app.request_class = Request
+    app.url_map.converters["int"] = IdConverter
     app.config.from_object(config_class or config_from_env())
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):

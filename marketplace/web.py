@@ -8,10 +8,24 @@ from urllib.parse import urlsplit
 import flask
 from flask import current_app, request, url_for
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.utils import cached_property
 
 #: C0 control characters other than tab and line breaks, and DEL: never typed, and PostgreSQL refuses NUL in text.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+#: The largest id a table holds (PostgreSQL's ``integer``).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in the routes: numbers a table's id can be, so that a huge one in a URL is a 404, not an overflow
+    in the query (a 500)."""
+
+    def __init__(self, url_map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002 - werkzeug's names
+                 max: int | None = MAX_ID, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(url_map, fixed_digits, min, max, signed)
 
 
 class Request(flask.Request):

@@ -203,3 +203,15 @@ def test_links_in_mail_carry_the_sites_path_once(make_app, base):
             assert external_url(url_for("auth.login")) == site + url_for("auth.login")
         assert external_url("/") == site + "/" and external_url("technologies?q=x") == site + "/technologies?q=x"
         assert external_url("/san-cong-nghe-khac") == site + "/san-cong-nghe-khac"
+
+
+@pytest.mark.parametrize("path", ["/needs/{}", "/api/v1/needs/{}/matches", "/matches/{}", "/rounds/{}/edit",
+                                  "/sessions/{}/schedule.csv", "/technologies/{}/propose", "/my/needs/{}/edit",
+                                  "/my/technologies/{}/edit"])
+def test_ids_no_table_can_hold_are_not_found(app, create_user, path):
+    from tests.test_needs import signed_in
+
+    for role in ("staff", "firm", "researcher"):
+        client = signed_in(app, create_user(role))
+        for number in (2**31, 2**63, 10**20):
+            assert client.get(path.format(number)).status_code == 404, (role, number)
