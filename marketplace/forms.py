@@ -25,13 +25,25 @@ from marketplace.amounts import MAX_DONG, parse_dong
 from marketplace.passwords import password_problem
 
 __all__ = [
-    "AmountField", "ChoiceRadioField", "ChoiceSelectField", "ClockField", "DayField", "email_format", "matches",
+    "AmountField", "ChoiceRadioField", "ChoiceSelectField", "ClockField", "date_out_of_range", "DayField",
+    "email_format", "matches",
     "max_length", "MultiCheckboxField", "Optional", "required", "split_list", "StrongPassword", "TAX_CODE_RE",
-    "WholeNumberField",
+    "WholeNumberField", "year_in_range",
 ]
 
 #: A Vietnamese tax code: 10 digits, or 10 digits, a dash and 3 digits for a branch.
 TAX_CODE_RE = re.compile(r"^\d{10}(-\d{3})?$")
+#: The years a date may have: any a person means, and far from the ends of Python's dates (year 1 or 9999 overflowed
+#: when turned into UTC or when a day was added).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def year_in_range(year: int) -> bool:
+    return FIRST_YEAR <= year <= LAST_YEAR
+
+
+def date_out_of_range() -> Any:  # noqa: ANN401 - a lazy string
+    return _l("Enter a date between the years %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR)
 
 
 class _Required(InputRequired):
@@ -139,6 +151,9 @@ class DayField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(_l("Enter a date, e.g. 2026-12-31.")) from None
+        if self.data is not None and not year_in_range(self.data.year):
+            self.data = None
+            raise ValueError(date_out_of_range())
 
 
 class WholeNumberField(IntegerField):

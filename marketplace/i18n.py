@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency
 from flask import Flask, current_app, has_request_context, session
@@ -30,6 +31,16 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def city_zone() -> ZoneInfo:
+    """The city's time zone (``BABEL_DEFAULT_TIMEZONE``, Asia/Ho_Chi_Minh): dates people type and read are in it."""
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def city_today() -> date:
+    """Today in Hai Phong (from 00:00 to 07:00 there, the UTC date is still yesterday's)."""
+    return datetime.now(city_zone()).date()
 
 
 def format_vnd(amount: int | float | None) -> str:

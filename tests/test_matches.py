@@ -161,11 +161,13 @@ def test_staff_follow_a_match_to_a_signed_agreement(app, scene):
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "needs its transfer mode, contract value and date" in page
     assert 'value="1.200.000.000"' in page
-    tomorrow = (utcnow() + timedelta(days=2)).date().isoformat()
+    # Days are Hai Phong's (UTC+7): from 00:00 to 07:00 there, the UTC date is still yesterday's.
+    hai_phong_today = (utcnow() + timedelta(hours=7)).date()
+    tomorrow = (hai_phong_today + timedelta(days=1)).isoformat()
     page = staff.post(url, data={"to": "agreement_signed", "transfer_mode": "license",
                                  "contract_value": "1.200.000.000", "signed_on": tomorrow}).get_data(as_text=True)
     assert "cannot be in the future" in page
-    today = utcnow().date().isoformat()
+    today = hai_phong_today.isoformat()
     assert staff.post(url, data={"to": "agreement_signed", "transfer_mode": "license",
                                  "contract_value": "1.200.000.000", "signed_on": today}).status_code == 302
     match = _match(app, scene["ocr"])

@@ -198,6 +198,8 @@ def test_period_filter_counts_needs_and_matches_by_creation_and_technologies_by_
     ("start=2026-13-45", "is not a date of the form YYYY-MM-DD"),
     ("end=yesterday", "is not a date of the form YYYY-MM-DD"),
     ("start=2026-05-01&end=2026-04-01", "The start date comes after the end date."),
+    ("start=0001-01-01", "Enter a date between the years 1900 and 2999."),
+    ("end=9999-12-31", "Enter a date between the years 1900 and 2999."),
     ("round=abc", "No proposal round has the number “abc”."),
     ("round=999999", "No proposal round has the number “999999”."),
     ("round=%C2%B2", "No proposal round has the number"),

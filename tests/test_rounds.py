@@ -33,6 +33,10 @@ def test_staff_open_a_round_and_firms_post_within_it(app, create_user, catalogue
                                                  "deadline": _local(now - timedelta(days=1))})
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "The deadline is in the past" in page and ROUND["legal_reference"] in page
+    for far in ("0001-01-01T00:00", "9999-12-31T23:59"):
+        response = client.post("/rounds/new", data={**ROUND, "opens_at": far, "deadline": far})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and "Enter a date between the years 1900 and 2999." in page
     response = client.post("/rounds/new", data={**ROUND, "opens_at": _local(now - timedelta(hours=1)),
                                                 "deadline": _local(now + timedelta(days=12, hours=2))})
     assert response.status_code == 302

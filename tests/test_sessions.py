@@ -131,3 +131,40 @@ def test_odd_ids_and_filters_are_refused_cleanly(app, scene):
         assert response.status_code == 200 and "Some filters named nothing known" in response.get_data(as_text=True)
     # A control character is dropped from the query like from forms: an empty filter, no error.
     assert staff.get("/review?sector=%00&round=%00").status_code == 200
+
+
+def test_a_session_stays_within_its_day_and_its_years(app, scene):
+    staff = signed_in(app, scene["staff"])
+    held_on = (date.today() + timedelta(days=3)).isoformat()
+    # 23:00 + 3 × (30 + 5) minutes ends after midnight: refused, nothing created, what was typed kept.
+    response = staff.post("/sessions/new", data={**EVENT, "held_on": held_on, "first_start": "23:00"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "would end after midnight" in page and EVENT["place"] in page
+    assert _event_id(app) is None
+    for far in ("9999-12-31", "0001-01-01"):
+        response = staff.post("/sessions/new", data={**EVENT, "held_on": far, "first_start": "23:00", "slots": "48",
+                                                     "minutes": "240"})
+        assert response.status_code == 400 and "between the years 1900 and 2999" in response.get_data(as_text=True)
+    assert _event_id(app) is None
+    # The last meeting may end at midnight exactly.
+    assert staff.post("/sessions/new", data={**EVENT, "held_on": held_on, "first_start": "22:15"}).status_code == 302
+
+
+def test_a_meeting_whose_match_ended_elsewhere_is_taken_off_the_plan(app, scene, approved):
+    staff = approved
+    held_on = (date.today() + timedelta(days=14)).isoformat()
+    assert staff.post("/sessions/new", data={**EVENT, "held_on": held_on}).status_code == 302
+    event_id = _event_id(app)
+    assert staff.post(f"/sessions/{event_id}/invite", data={"match": [str(scene["ocr"]), str(scene["reefer"])]}
+                      ).status_code == 302
+    assert staff.post(f"/sessions/{event_id}/plan").status_code == 302
+    # Before the session, one of the two matches ends without a deal.
+    assert staff.post(f"/matches/{scene['reefer']}/move", data={"to": "closed_no_deal", "reason": "already_solved",
+                                                                 "note": "Doanh nghiệp đã có giải pháp khác"}
+                      ).status_code == 302
+    assert staff.post(f"/sessions/{event_id}/plan").status_code == 302
+    with app.app_context():
+        placed = {m.match_id: m.slot_id for m in db.session.scalars(sa.select(Meeting))}
+    assert placed[scene["ocr"]] is not None and placed[scene["reefer"]] is None
+    csv_text = staff.get(f"/sessions/{event_id}/schedule.csv").get_data(as_text=True)
+    assert "Kho lạnh" not in csv_text and "Hệ thống nhận dạng số container" in csv_text

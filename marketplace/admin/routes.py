@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import sqlalchemy as sa
-from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,6 +13,7 @@ from marketplace.admin.forms import AuditFilterForm, UserActiveForm, UserFilterF
 from marketplace.auth import services
 from marketplace.db import commit
 from marketplace.extensions import db
+from marketplace.i18n import city_zone
 from marketplace.models import Role, User
 from marketplace.pagination import paginate
 
@@ -62,10 +61,6 @@ def _audit_args() -> dict[str, str]:
     return {key: request.args[key] for key in AUDIT_ARGS if request.args.get(key)}
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
 def _audit_filter() -> tuple[AuditFilterForm, audit_log.AuditFilter | None]:
     """The audit log's filter form from the GET parameters, and what it selects (None when a value is wrong)."""
     form = AuditFilterForm(formdata=request.args, actions=audit_log.recorded_actions(),
@@ -87,7 +82,7 @@ def audit():
     # answer to the question they asked.
     page = None
     if criteria is not None:
-        page = paginate(audit_log.events(criteria, _zone()), "admin.audit", per_page=50, keep=AUDIT_ARGS)
+        page = paginate(audit_log.events(criteria, city_zone()), "admin.audit", per_page=50, keep=AUDIT_ARGS)
     return render_template("admin/audit.html", form=form, page=page, chain=audit_log.check_chain(),
                            filter_args=_audit_args(), state_label=audit_log.state_label,
                            details_text=audit_log.details_text, hash_prefix=audit_log.HASH_PREFIX)
@@ -101,6 +96,6 @@ def audit_csv():
     if criteria is None:
         # The page shows what is wrong with the filters.
         return redirect(url_for("admin.audit", **_audit_args()))
-    lines = audit_log.csv_lines(audit_log.events(criteria, _zone()), _zone())
+    lines = audit_log.csv_lines(audit_log.events(criteria, city_zone()), city_zone())
     return Response(stream_with_context(lines), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=audit-log.csv"})

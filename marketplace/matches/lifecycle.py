@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from marketplace.amounts import MAX_DONG
 from marketplace.audit import record_event
 from marketplace.extensions import db
+from marketplace.i18n import city_today
 from marketplace.models import (
     INTRODUCED_STAGES,
     OPEN_STAGES,
@@ -143,7 +144,7 @@ def _check_outcome(to: MatchStatus, outcome: Outcome) -> None:
                                      "signature."))
         if not 0 <= outcome.contract_value <= MAX_DONG:
             raise TransitionError(_l("Enter the contract value in dong."))
-        if outcome.signed_on > utcnow().date():
+        if outcome.signed_on > city_today():
             raise TransitionError(_l("The date of signature cannot be in the future."))
 
 

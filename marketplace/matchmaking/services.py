@@ -4,18 +4,18 @@ and staff adjustments (never double-booking a firm, a researcher or a table), me
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from marketplace.audit import record_event
 from marketplace.extensions import db
+from marketplace.i18n import city_today, city_zone
 from marketplace.matches import lifecycle
 from marketplace.matches.lifecycle import Outcome
 from marketplace.matchmaking import scheduler
@@ -64,24 +64,25 @@ class EventPlan:
     break_minutes: int = 0
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
 def create_event(plan: EventPlan, actor: User) -> MatchmakingEvent:
     """Create an event with its slots and tables. Flushes.
 
     :raises SessionError: for a date in the past, or slot and table counts out of range.
     """
-    today = datetime.now(_zone()).date()
+    today = city_today()
     if plan.held_on < today:
         raise SessionError(_l("The session's date is in the past: choose a day still to come."))
     if not (1 <= plan.slots <= MAX_SLOTS and 1 <= plan.tables <= MAX_TABLES and 5 <= plan.minutes <= 240):
         raise SessionError(_l("Use 1 to %(slots)d time slots of 5 to 240 minutes and 1 to %(tables)d tables.",
                               slots=MAX_SLOTS, tables=MAX_TABLES))
+    start = datetime.combine(plan.held_on, plan.first_start, tzinfo=city_zone())
+    ends = start + timedelta(minutes=plan.slots * (plan.minutes + plan.break_minutes) - plan.break_minutes)
+    if ends > datetime.combine(plan.held_on + timedelta(days=1), time.min, tzinfo=city_zone()):
+        # A session is one day: the parties' other meetings are looked for on that day (see `_busy_elsewhere`).
+        raise SessionError(_l("The last meeting would end after midnight: start earlier, or use fewer or shorter "
+                              "time slots."))
     event = MatchmakingEvent(name=plan.name, held_on=plan.held_on, place=plan.place, description=plan.description,
                              round_id=plan.round_id, created_by_id=actor.id)
-    start = datetime.combine(plan.held_on, plan.first_start, tzinfo=_zone())
     for number in range(plan.slots):
         begins = start + timedelta(minutes=number * (plan.minutes + plan.break_minutes))
         event.slots.append(EventSlot(starts_at=begins, ends_at=begins + timedelta(minutes=plan.minutes)))
@@ -136,9 +137,14 @@ def parties(match: Match) -> frozenset[str]:
     return frozenset({f"firm:{match.need.firm_id}", side})
 
 
-def _requests(event: MatchmakingEvent) -> list[scheduler.MeetingRequest]:
+def _requests(meetings: Iterable[Meeting]) -> list[scheduler.MeetingRequest]:
     return [scheduler.MeetingRequest(match_key=meeting.id, parties=parties(meeting.match),
-                                     priority=meeting.match.score or 0.0) for meeting in event.meetings]
+                                     priority=meeting.match.score or 0.0) for meeting in meetings]
+
+
+def cancelled(meeting: Meeting) -> bool:
+    """Whether a meeting will not take place: its match reached an outcome (or left the process) before it."""
+    return meeting.outcome is None and meeting.match.status not in INVITABLE_STAGES
 
 
 def _slots(event: MatchmakingEvent) -> list[scheduler.Slot]:
@@ -167,20 +173,23 @@ def _assignments(meetings: list[Meeting]) -> list[scheduler.Assignment]:
 
 def clashes(event: MatchmakingEvent) -> list[scheduler.Clash]:
     """Every double booking in the event's current plan (none, unless the data were changed behind the app)."""
-    return scheduler.check(_assignments(event.meetings), _requests(event), _slots(event), _tables(event),
+    return scheduler.check(_assignments(event.meetings), _requests(event.meetings), _slots(event), _tables(event),
                            busy=_busy_elsewhere(event))
 
 
 def plan(event: MatchmakingEvent, actor: User) -> tuple[int, list[tuple[Meeting, str]]]:
-    """Let the scheduler place the meetings staff have not pinned, keeping the pinned ones. Flushes; returns how
-    many meetings are placed and the ones left out with the scheduler's reason code."""
-    pinned = [m for m in event.meetings if m.pinned and m.slot_id is not None and m.table_id is not None]
-    result = scheduler.propose(_requests(event), _slots(event), _tables(event), pinned=_assignments(pinned),
+    """Let the scheduler place the meetings staff have not pinned, keeping the pinned ones and those that took place
+    (an outcome recorded); cancelled ones (see :func:`cancelled`) lose their places. Flushes; returns how many
+    meetings are placed and the ones left out with the scheduler's reason code."""
+    live = [m for m in event.meetings if not cancelled(m)]
+    kept = [m for m in live if (m.pinned or m.outcome is not None) and m.slot_id is not None and m.table_id is not None]
+    result = scheduler.propose(_requests(live), _slots(event), _tables(event), pinned=_assignments(kept),
                                busy=_busy_elsewhere(event))
     by_id = {meeting.id: meeting for meeting in event.meetings}
     for meeting in event.meetings:
-        if not meeting.pinned:
+        if meeting not in kept:
             meeting.slot_id = meeting.table_id = None
+            meeting.pinned = False
     db.session.flush()  # free the places before taking them again (a unique slot × table constraint)
     for assignment in result.assignments:
         meeting = by_id[assignment.match_key]
@@ -208,7 +217,7 @@ def place(meeting: Meeting, slot_id: int | None, table_id: int | None, actor: Us
     trial = _assignments(proposed)
     if slot_id is not None:
         trial.append(scheduler.Assignment(match_key=meeting.id, slot_key=slot_id, table_key=table_id))
-    found = [c for c in scheduler.check(trial, _requests(event), _slots(event), _tables(event),
+    found = [c for c in scheduler.check(trial, _requests(event.meetings), _slots(event), _tables(event),
                                         busy=_busy_elsewhere(event)) if meeting.id in c.match_keys]
     if found:
         # A party's clash first: another table at the same time would not solve it.
@@ -305,7 +314,7 @@ def schedules(event: MatchmakingEvent) -> dict[str, list[tuple[Meeting, str]]]:
     export)."""
     grouped: dict[str, list[tuple[Meeting, str]]] = defaultdict(list)
     for meeting in event.meetings:
-        if meeting.slot is None:
+        if meeting.slot is None or cancelled(meeting):
             continue
         names = {party: party_name(party) for party in parties(meeting.match)}
         for party, name in names.items():

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -24,6 +23,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from marketplace.extensions import db
+from marketplace.forms import date_out_of_range, year_in_range
+from marketplace.i18n import city_zone
 from marketplace.i18n_labels import MATCH_STATUS_LABELS
 from marketplace.models import (
     INTRODUCED_STAGES,
@@ -76,7 +77,7 @@ class ReportFilter:
 
     def window(self) -> tuple[datetime | None, datetime | None]:
         """The period as UTC instants: from the start day's midnight to the midnight after the end day."""
-        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        zone = city_zone()
 
         def midnight(day: date | None) -> datetime | None:
             return None if day is None else datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
@@ -111,6 +112,10 @@ def parse_filter(args: Mapping[str, str], *, period: bool = True) -> ReportFilte
             except ValueError:
                 messages.append(_l("%(name)s “%(value)s” is not a date of the form YYYY-MM-DD.",
                                    name=name, value=value[:40]))
+                continue
+            if not year_in_range(days[key].year):
+                days[key] = None
+                messages.append(date_out_of_range())
         if days["start"] and days["end"] and days["start"] > days["end"]:
             messages.append(_l("The start date comes after the end date."))
     if messages:

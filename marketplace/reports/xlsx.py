@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 
+from marketplace.i18n import city_zone
 from marketplace.i18n_labels import MATCH_ORIGIN_LABELS, MATCH_STATUS_LABELS, NEED_STATUS_LABELS, TRANSFER_MODE_LABELS
 from marketplace.imports.importer import guard_formula
 from marketplace.models import Match, Need, Sector
@@ -32,7 +31,7 @@ def cell_value(value: Any) -> Any:
 
 def local_day(moment: datetime) -> date:
     """The day of ``moment`` in Hai Phong."""
-    return moment.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    return moment.astimezone(city_zone()).date()
 
 
 def sector_label(sector: Sector | None, locale: str) -> str:

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, StringField, SubmitField, TextAreaField
 
-from marketplace.forms import Optional, max_length, required
+from marketplace.forms import Optional, date_out_of_range, max_length, required, year_in_range
+from marketplace.i18n import city_zone
 from marketplace.models import Round
 
 _FORMAT = "%Y-%m-%dT%H:%M"
 _NOT_A_MOMENT = _l("Enter a date and time, e.g. 2026-12-31 17:00.")
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 class LocalMomentField(DateTimeLocalField):
@@ -34,15 +29,18 @@ class LocalMomentField(DateTimeLocalField):
             return
         text = valuelist[0].strip().replace(" ", "T", 1)
         try:
-            self.data = datetime.strptime(text[:16], _FORMAT).replace(tzinfo=_zone())
+            self.data = datetime.strptime(text[:16], _FORMAT).replace(tzinfo=city_zone())
         except ValueError:
             self.data = None
             raise ValueError(_NOT_A_MOMENT) from None
+        if not year_in_range(self.data.year):
+            self.data = None
+            raise ValueError(date_out_of_range())
 
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]
-        return self.data.astimezone(_zone()).strftime(_FORMAT) if self.data else ""
+        return self.data.astimezone(city_zone()).strftime(_FORMAT) if self.data else ""
 
 
 class RoundForm(FlaskForm):
