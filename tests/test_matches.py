@@ -173,8 +173,10 @@ def test_staff_follow_a_match_to_a_signed_agreement(app, scene):
     match = _match(app, scene["ocr"])
     assert match.status == MatchStatus.AGREEMENT_SIGNED and match.contract_value == 1_200_000_000
     assert str(match.transfer_mode) == "license" and match.signed_on.isoformat() == today
-    # A signed agreement is final.
-    assert staff.post(url, data={"to": "negotiating"}).status_code == 400
+    # A signed agreement is final: a move from a page left open says so.
+    response = staff.post(url, data={"to": "negotiating"}, follow_redirects=True)
+    assert "from which it moves no further" in response.get_data(as_text=True)
+    assert _match(app, scene["ocr"]).status == MatchStatus.AGREEMENT_SIGNED
     with app.app_context():
         events = list(db.session.execute(sa.select(AuditEvent.action, AuditEvent.from_state, AuditEvent.to_state)
                                          .where(AuditEvent.object_type == "match").order_by(AuditEvent.id)))
@@ -218,3 +220,31 @@ def test_queue_filters_and_bad_filter_values(app, scene):
     assert ocr_row in staff.get("/review?status=all").get_data(as_text=True)
     response = staff.get("/review?status=bogus&institute=abc&round=999&min_score=nhiều&sector=%00")
     assert response.status_code == 200 and "Some filters named nothing known" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("action", ["decide", "move"])
+def test_a_change_made_meanwhile_by_someone_else_is_kept_and_said(app, scene, action):
+    import sqlalchemy.orm as so
+
+    staff = signed_in(app, scene["staff"])
+    if action == "move":
+        staff.post("/review/decide", data={"match": [str(scene["ocr"])], "approve": "y"})
+    before = _match(app, scene["ocr"]).status
+    table = Match.__table__
+
+    def someone_else(session, _context, _instances):  # another request saves the match first
+        for item in list(session.dirty):
+            if isinstance(item, Match):
+                session.connection().execute(sa.update(table).where(table.c.id == item.id)
+                                             .values(version_id=table.c.version_id + 1))
+
+    sa.event.listen(so.Session, "before_flush", someone_else)
+    try:
+        if action == "decide":
+            response = staff.post("/review/decide", data={"match": [str(scene["ocr"])], "approve": "y"})
+        else:
+            response = staff.post(f"/matches/{scene['ocr']}/move", data={"to": "contacted"})
+    finally:
+        sa.event.remove(so.Session, "before_flush", someone_else)
+    assert response.status_code == 409 and "Someone else changed this" in response.get_data(as_text=True)
+    assert _match(app, scene["ocr"]).status == before

@@ -140,15 +140,24 @@ def detail(match_id: int):
 @csrf_checked_by_form
 def move(match_id: int):
     match = _match(match_id)
-    form = MoveForm(lifecycle.staff_moves(match))
+    moves = lifecycle.staff_moves(match)
+    if not moves:  # a final stage (a page left open since, say): the page has no form to show an error in
+        flash(_("The match is at the stage “%(stage)s”, from which it moves no further.", stage=_stage(match.status)),
+              "warning")
+        return redirect(url_for("matches.detail", match_id=match.id))
+    form = MoveForm(moves)
     if not form.validate():
         return _detail_page(match, move_form=form, status=400)
     try:
         lifecycle.move(match, form.target(), current_user, form.outcome())
     except lifecycle.TransitionError as exc:
         db.session.rollback()
+        match = _match(match_id)
+        if not lifecycle.staff_moves(match):
+            flash(str(exc.message), "danger")
+            return redirect(url_for("matches.detail", match_id=match.id))
         form.to.errors = [str(exc.message)]
-        return _detail_page(_match(match_id), move_form=form, status=400)
+        return _detail_page(match, move_form=form, status=400)
     commit()
     flash(_("The match is now at the stage “%(stage)s”.", stage=_stage(match.status)), "success")
     return redirect(url_for("matches.detail", match_id=match.id))
