@@ -23,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.amounts import MAX_DONG, parse_dong
 from marketplace.passwords import password_problem
+from matching.text import blank
 
 __all__ = [
     "AmountField", "ChoiceRadioField", "ChoiceSelectField", "ClockField", "date_out_of_range", "DayField",
@@ -47,11 +48,11 @@ def date_out_of_range() -> Any:  # noqa: ANN401 - a lazy string
 
 
 class _Required(InputRequired):
-    """Input required, and blank text (spaces only) counts as none."""
+    """Input required, and blank text (spaces or invisible characters only) counts as none."""
 
     def __call__(self, form: Form, field: Field) -> None:
         super().__call__(form, field)
-        if isinstance(field.data, str) and not field.data.strip():
+        if isinstance(field.data, str) and blank(field.data):
             raise StopValidation(self.message)
 
 

@@ -118,6 +118,27 @@ def folded_tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold_diacritics(normalize(text)))
 
 
+def _invisible(char: str) -> bool:
+    # Spaces, and format characters that show nothing (zero-width space, word joiner, BOM…).
+    return char.isspace() or unicodedata.category(char) == "Cf"
+
+
+def trimmed(text: str | None) -> str:
+    """``text`` without spaces or invisible characters at either end."""
+    text = text or ""
+    start, end = 0, len(text)
+    while start < end and _invisible(text[start]):
+        start += 1
+    while end > start and _invisible(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def blank(text: str | None) -> bool:
+    """Whether ``text`` shows nothing: empty, spaces, or invisible characters only."""
+    return not trimmed(text)
+
+
 def folded_text(*texts: str | None) -> str:
     """``texts`` normalised and folded (no marks, đ → d, lower case), joined by spaces: for accent-insensitive
     substring search where no search engine helps (``"Cảng biển"`` → ``"cang bien"``)."""

@@ -104,9 +104,20 @@ def test_odd_form_input_gets_messages_not_errors(app, create_user, catalogue):
                        ).status_code == 302
     need = need_titled(app, NEED["title"])
     assert need.budget_min == 2_000_000_000 and need.budget_max == 5_000_000_000
-    # A title of spaces is no title, even for a draft.
-    page = client.post("/my/needs/new", data={**NEED, "title": "   ", "save": "y"}).get_data(as_text=True)
-    assert "Vui lòng nhập thông tin này." in page
+    # A title of spaces, or of invisible characters, is no title, even for a draft; nor such a description.
+    for invisible in ("   ", "\u200b", "\u2060\ufeff \u200b"):
+        page = client.post("/my/needs/new", data={**NEED, "title": invisible, "save": "y"}).get_data(as_text=True)
+        assert "Vui lòng nhập thông tin này." in page
+        page = client.post("/my/needs/new", data={**NEED, "title": "Nhu cầu vô hình", "description": invisible,
+                                                  "publish": "y"}).get_data(as_text=True)
+        assert "Hãy mô tả vấn đề trước khi đăng nhu cầu" in page
+    assert need_titled(app, "Nhu cầu vô hình") is None
+    # A posted need cannot be emptied by a later save; what was typed is kept on the page.
+    response = client.post(f"/my/needs/{need.id}/edit", data={**NEED, "description": " \u200b ", "timeline": "Quý IV",
+                                                             "save": "y"})
+    page = response.get_data(as_text=True)
+    assert "không thể để trống" in page and 'value="Quý IV"' in page
+    assert need_titled(app, NEED["title"]).description == NEED["description"]
     # Control characters (NUL is refused by PostgreSQL) are dropped from what was typed.
     assert client.post("/my/needs/new", data={**NEED, "title": "Cảm biến\x00 mặn\x07", "save": "y"}
                        ).status_code == 302

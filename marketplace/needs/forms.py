@@ -25,6 +25,7 @@ from marketplace.i18n_labels import NEED_VISIBILITY_LABELS
 from marketplace.models import Need, NeedVisibility, Round
 from marketplace.needs.services import EDITABLE_FIELDS
 from marketplace.rounds.services import open_rounds
+from matching.text import blank, trimmed
 
 FIELD_LABELS = {
     "title": _l("Title of the need"),
@@ -90,14 +91,14 @@ class NeedForm(FlaskForm):
             raise ValidationError(_l("The upper budget must not be lower than the lower one."))
 
     def validate_description(self, field: TextAreaField) -> None:
-        if self.publish.data and not (field.data or "").strip():
+        if self.publish.data and blank(field.data):
             raise ValidationError(_l("Describe the problem before posting the need (a draft may wait)."))
 
     def content(self) -> dict[str, Any]:
         """The form's values as need content (see ``needs.services.EDITABLE_FIELDS``)."""
 
         def text(field: Any) -> str | None:
-            return (field.data or "").strip() or None
+            return trimmed(field.data) or None
 
         data = {key: text(getattr(self, key)) for key in ("desired_outcome", "timeline", "location", "contact_name",
                                                           "contact_email", "contact_phone")}
@@ -105,7 +106,7 @@ class NeedForm(FlaskForm):
             visibility = NeedVisibility(self.visibility.data)
         except ValueError:  # the coaching preview reads forms that were not validated
             visibility = NeedVisibility.ANONYMOUS
-        data.update(title=(self.title.data or "").strip(), description=(self.description.data or "").strip(),
+        data.update(title=trimmed(self.title.data), description=trimmed(self.description.data),
                     sectors=list(self.sectors.data or []), budget_min=self.budget_min.data,
                     budget_max=self.budget_max.data, visibility=visibility, round_id=self.round.data or None)
         return data

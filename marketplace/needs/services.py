@@ -34,6 +34,7 @@ from marketplace.models import (
 )
 from marketplace.models.base import utcnow
 from marketplace.rounds.services import RoundError, check_submission
+from matching.text import blank
 
 #: What a firm edits on its need (plus "sectors", a list of slugs).
 EDITABLE_FIELDS = (
@@ -169,6 +170,9 @@ def update_need(need: Need, user: User, data: dict[str, Any], *, publish: bool) 
     """
     if need.status == NeedStatus.CLOSED:
         raise NeedError(_l("This need is closed. Reopen it before editing."))
+    if need.status != NeedStatus.DRAFT and (blank(data.get("title", need.title))
+                                            or blank(data.get("description", need.description))):
+        raise NeedError(_l("A posted need keeps a title and a description: they cannot be left empty."))
     _apply(need, data)
     _set_round(need, data, publishing=publish and need.status == NeedStatus.DRAFT)
     db.session.flush()
@@ -181,7 +185,7 @@ def open_need(need: Need, user: User) -> None:
     """Open a draft or reopen a closed need, so that it is listed and matched."""
     if need.status not in (NeedStatus.DRAFT, NeedStatus.CLOSED):
         raise NeedError(_l("This need is already open."))
-    if not (need.title or "").strip() or not (need.description or "").strip():
+    if blank(need.title) or blank(need.description):
         raise NeedError(_l("A need needs a title and a description before it can be opened."))
     try:  # posting a draft, or reopening a closed need, submits it to its round again
         check_submission(need.round)
