@@ -163,3 +163,31 @@ def test_a_code_taken_meanwhile_is_skipped(app, create_user, monkeypatch):
         commit()
         assert second.code != taken and second.code.startswith(services.code_prefix())
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Need)) == 2
+
+
+def test_proposals_leave_what_staff_put_forward_or_decided_as_it_is(app, create_user, catalogue):
+    firm = create_user("firm")
+    need = _post(app, firm, "anonymous", NEED["title"])
+    with app.app_context():
+        db.session.execute(sa.delete(Match).where(Match.need_id == need.id))
+        decided = Match(need_id=need.id, technology_id=catalogue["reefer"].id, origin=MatchOrigin.STAFF,
+                        status=MatchStatus.APPROVED)
+        put_forward = Match(need_id=need.id, technology_id=catalogue["ocr"].id, origin=MatchOrigin.STAFF,
+                            status=MatchStatus.SUGGESTED)
+        db.session.add_all([decided, put_forward])
+        commit()
+        before = {m.id: (m.score, m.version_id, m.origin, m.proposed_by_id)
+                  for m in db.session.scalars(sa.select(Match))}
+    client = signed_in(app, firm)
+    # Proposing what staff already put forward is refused, and it stays theirs.
+    page = client.post(f"/technologies/{catalogue['ocr'].id}/propose", data={"need": str(need.id)},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "already put this technology forward" in page
+    # Proposing another technology scores that proposal only: the decided pair keeps its score and version.
+    assert client.post(f"/technologies/{catalogue['hull'].id}/propose", data={"need": str(need.id)}
+                       ).status_code == 302
+    with app.app_context():
+        after = {m.id: (m.score, m.version_id, m.origin, m.proposed_by_id)
+                 for m in db.session.scalars(sa.select(Match))}
+    assert {key: after[key] for key in before} == before
+    assert len(after) == len(before) + 1

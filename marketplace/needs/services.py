@@ -225,7 +225,8 @@ def propose_technology(need: Need, technology: Technology, user: User, note: str
     """A firm proposes a catalogue technology for one of its needs ("đề xuất lựa chọn công nghệ").
 
     The proposal is a match of origin ``firm`` that staff review like a suggestion. A pending suggestion of the
-    same pair becomes the firm's proposal (keeping the matcher's score and explanation).
+    matcher for the same pair becomes the firm's proposal (keeping the matcher's score and explanation); one staff
+    put forward stays theirs.
 
     :raises NeedError: when the need is not the user's active need, the technology is not published, or the pair
         was already proposed or decided.
@@ -239,6 +240,9 @@ def propose_technology(need: Need, technology: Technology, user: User, note: str
         raise NeedError(_l("You already proposed this technology for this need."))
     if match is not None and match.status != MatchStatus.SUGGESTED:
         raise NeedError(_l("The Department has already reviewed this technology for this need."))
+    if match is not None and match.origin == MatchOrigin.STAFF:
+        raise NeedError(_l("The Department has already put this technology forward for this need: it is being "
+                           "reviewed."))
     try:
         check_submission(need.round)
     except RoundError as exc:

@@ -379,10 +379,12 @@ def preview(data: dict[str, Any], top: int = 3) -> tuple[int, list[tuple[Technol
 
 
 def score_proposals(need: Need) -> None:
-    """Give the matcher's score and explanation to proposals of ``need`` that have none, so that staff see how a
-    firm's choice compares with the suggestions. A pair scoring under ``min_score`` keeps none: the matcher sees
-    nothing in common. Flushes."""
-    pending = list(db.session.scalars(sa.select(Match).where(Match.need_id == need.id, Match.score.is_(None))))
+    """Give the matcher's score and explanation to the firm's pending proposals for ``need`` that have none, so that
+    staff see how a firm's choice compares with the suggestions. A pair scoring under ``min_score`` keeps none: the
+    matcher sees nothing in common. Pairs staff put forward or decided are left as they are. Flushes."""
+    pending = list(db.session.scalars(sa.select(Match).where(
+        Match.need_id == need.id, Match.score.is_(None), Match.origin == MatchOrigin.FIRM,
+        Match.status == MatchStatus.SUGGESTED)))
     if not pending:
         return
     matcher = current_model()
