@@ -590,7 +590,7 @@ def test_export_guards_formulas_and_leaves_out_confidential_parts(app, tmp_path,
                                  "ip_status", "applications"]
     assert rows["P-2"]["title"].startswith("'=HYPERLINK") and rows["P-2"]["summary"].startswith("'-cmd")
     assert rows["Q-3"]["description"] == "''=đã có dấu nháy" and rows["P-2"]["keywords"] == "'@SUM; +1"
-    assert rows["P-3"]["description"].startswith("- gạch")  # a list item is not a formula
+    assert rows["P-3"]["description"].startswith("'- gạch")  # "- 1+cmd|…" would run: every "-" is guarded
     assert rows["P-1"]["sectors"] == "cang-bien; vat-lieu" and rows["P-1"]["price_min"] == "500000000"
     assert rows["Q-1"]["contact"] == "TS. Lê Văn C; (0225) 3 123 456"
     assert rows["Q-1"]["description"] == "Dòng một\nDòng hai"

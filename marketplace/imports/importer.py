@@ -491,9 +491,8 @@ def clean_cell(raw: str) -> str:
 def guard_formula(text: str) -> str:
     """``text`` with a "'" in front when a spreadsheet would run it as a formula (the exports' defence against
     formula injection); :func:`clean_cell` takes that "'" off again on import, so that the round trip is exact."""
-    if text[:1] == "'" and text.lstrip("'")[:1] in FORMULA_STARTS:
-        return "'" + text
-    if text[:1] in ("=", "+", "@") or (text[:1] == "-" and text[1:2] not in ("", " ", "\n")):
+    # Any "-" too, a list item's included: "- 1+cmd|…" is a formula for a spreadsheet (OWASP's rule for CSV).
+    if text.lstrip("'")[:1] in FORMULA_STARTS:
         return "'" + text
     return text
 
