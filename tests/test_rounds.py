@@ -115,3 +115,28 @@ def test_after_the_deadline_submissions_are_refused(app, create_user, catalogue)
         assert db.session.get(Need, posted.id).status.value == "closed"
     # Staff see it closed; extending the deadline opens it again.
     assert "Closed" in signed_in(app, staff).get("/rounds").get_data(as_text=True)
+
+
+def test_a_closed_round_can_be_corrected_without_touching_its_deadline(app, create_user):
+    staff = create_user("staff")
+    deadline = (utcnow() - timedelta(days=2)).replace(second=37, microsecond=120)
+    with app.app_context():
+        proposal_round = Round(name="Đợt đã đóng", legal_reference="Công văn số 9/SKHCN",
+                               opens_at=deadline - timedelta(days=30), deadline=deadline)
+        db.session.add(proposal_round)
+        db.session.commit()
+        round_id, opens_at = proposal_round.id, proposal_round.opens_at
+    client = signed_in(app, staff)
+    response = client.post(f"/rounds/{round_id}/edit", data={
+        "name": "Đợt đã đóng", "legal_reference": "Công văn số 9/SKHCN-QLCN", "scope": "",
+        "opens_at": _local(opens_at), "deadline": _local(deadline)})
+    assert response.status_code == 302
+    with app.app_context():
+        corrected = db.session.get(Round, round_id)
+        assert corrected.legal_reference == "Công văn số 9/SKHCN-QLCN"
+        assert corrected.deadline == deadline.replace(microsecond=0) or corrected.deadline == deadline
+    # Moving the deadline of a closed round into the past is still refused.
+    response = client.post(f"/rounds/{round_id}/edit", data={
+        "name": "Đợt đã đóng", "legal_reference": "Công văn số 9/SKHCN-QLCN", "scope": "",
+        "opens_at": _local(opens_at), "deadline": _local(deadline - timedelta(hours=1))})
+    assert response.status_code == 400 and "The deadline is in the past" in response.get_data(as_text=True)

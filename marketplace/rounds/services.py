@@ -60,6 +60,11 @@ def check_submission(proposal_round: Round | None, now: datetime | None = None) 
                             name=proposal_round.name, opens=format_moment(proposal_round.opens_at)))
 
 
+def _same_minute(a: datetime, b: datetime) -> bool:
+    # The form's fields hold minutes: a moment stored with seconds comes back from it without them.
+    return a.replace(second=0, microsecond=0) == b.replace(second=0, microsecond=0)
+
+
 def _check(data: dict[str, Any], current: Round | None) -> None:
     name = (data.get("name") or "").strip()
     # Compared in Python: SQLite's lower() leaves Vietnamese capitals (Đ, Ư…) as they are. Rounds are few.
@@ -69,7 +74,7 @@ def _check(data: dict[str, Any], current: Round | None) -> None:
         raise RoundError(_l("A round named “%(name)s” already exists.", name=name))
     if data["deadline"] <= data["opens_at"]:
         raise RoundError(_l("The deadline must come after the opening date."))
-    changed_deadline = current is None or data["deadline"] != current.deadline
+    changed_deadline = current is None or not _same_minute(data["deadline"], current.deadline)
     if changed_deadline and data["deadline"] <= utcnow():
         raise RoundError(_l("The deadline is in the past: choose a date and time still to come."))
 
@@ -100,7 +105,10 @@ def update_round(proposal_round: Round, data: dict[str, Any], actor: User) -> No
     _check(data, proposal_round)
     before = proposal_round.deadline
     for key in FIELDS:
-        setattr(proposal_round, key, data[key])
+        value = data[key]
+        if key in ("opens_at", "deadline") and _same_minute(value, getattr(proposal_round, key)):
+            value = getattr(proposal_round, key)  # unchanged: keep its seconds
+        setattr(proposal_round, key, value)
     db.session.flush()
     record_event("round.update", "round", proposal_round.id, actor=actor,
                  data={"deadline_before": before.isoformat(), "deadline": proposal_round.deadline.isoformat()})
