@@ -20,6 +20,7 @@ from marketplace.models import (
     MatchStatus,
     Need,
     NeedStatus,
+    NeedVisibility,
     Round,
     Sector,
     Technology,
@@ -305,6 +306,18 @@ def test_steering_report_xlsx(app, world):
     assert all(cell.data_type != "f" for cell in cells)
     matches = list(workbook["Matches"].iter_rows(min_row=2, values_only=True))
     assert {row[8] for row in matches} == {"Agreement signed", "Awaiting the Department's review"}
+    # The report leaves the Department: an anonymous need's firm is named only once a match introduced it.
+    assert {row[3] for row in workbook["Needs"].iter_rows(min_row=2, values_only=True)} == {"Anonymous firm"}
+    assert {(row[8], row[3]) for row in matches} == {("Agreement signed", "Công ty Cổ phần Cảng Xanh"),
+                                                     ("Awaiting the Department's review", "Anonymous firm")}
+    with app.app_context():
+        db.session.get(Need, world["needs"]["water"]).visibility = NeedVisibility.PUBLIC
+        db.session.commit()
+    workbook = load_workbook(io.BytesIO(client.get(f"/reports/steering.xlsx?round={world['round']}").data))
+    assert sorted(row[3] for row in workbook["Needs"].iter_rows(min_row=2, values_only=True)) == [
+        "Anonymous firm", "Công ty Cổ phần Cảng Xanh"]
+    page = client.get(f"/reports/steering?round={world['round']}").get_data(as_text=True)
+    assert "Anonymous firm" in page
 
 
 def test_cli_exports_the_report_and_refuses_an_unknown_round(app, world, runner, tmp_path):

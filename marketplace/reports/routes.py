@@ -59,7 +59,7 @@ def steering():
     criteria, errors = _filter(period=False)
     report = services.steering_report(criteria.round) if criteria is not None else None
     return render_template("reports/steering.html", report=report, errors=errors, rounds=all_rounds(),
-                           args=request.args), 400 if errors else 200
+                           args=request.args, reported_firm=services.reported_firm), 400 if errors else 200
 
 
 @bp.route("/reports/steering.xlsx")
@@ -68,7 +68,7 @@ def steering_xlsx():
     criteria, errors = _filter(period=False)
     if criteria is None:
         return render_template("reports/steering.html", report=None, errors=errors, rounds=all_rounds(),
-                               args=request.args), 400
+                               args=request.args, reported_firm=services.reported_firm), 400
     report = services.steering_report(criteria.round)
     buffer = io.BytesIO()
     write_steering_report(report, buffer, _locale())

@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from marketplace.extensions import db
@@ -33,6 +34,7 @@ from marketplace.models import (
     MatchStatus,
     Need,
     NeedStatus,
+    NeedVisibility,
     Organization,
     OrganizationKind,
     Round,
@@ -444,6 +446,14 @@ class SteeringReport:
     def is_empty(self) -> bool:
         """No need posted and no match proposed or approved: there is nothing to report yet."""
         return not (self.needs or self.proposals or self.approved)
+
+
+def reported_firm(need: Need, match: Match | None = None) -> str:
+    """The firm as the steering committee's report names it. The report leaves the Department, so the needs' rule
+    holds: the firm of a public need, or of a match that introduced the parties; otherwise "Anonymous firm"."""
+    if need.visibility == NeedVisibility.PUBLIC or (match is not None and match.status in INTRODUCED_STAGES):
+        return need.firm.display_name
+    return gettext("Anonymous firm")
 
 
 def steering_report(proposal_round: Round | None = None) -> SteeringReport:

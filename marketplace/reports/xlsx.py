@@ -12,7 +12,7 @@ from marketplace.i18n import city_zone
 from marketplace.i18n_labels import MATCH_ORIGIN_LABELS, MATCH_STATUS_LABELS, NEED_STATUS_LABELS, TRANSFER_MODE_LABELS
 from marketplace.imports.importer import guard_formula
 from marketplace.models import Match, Need, Sector
-from marketplace.reports.services import SteeringReport
+from marketplace.reports.services import SteeringReport, reported_firm
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT = "DD/MM/YYYY"
@@ -110,7 +110,7 @@ def write_steering_report(report: SteeringReport, stream: IO[bytes], locale: str
                        [40, 14, 60, 40, 16, 14])
     for section in report.sections:
         for need in section.needs:
-            append(needs, [sector_label(section.sector, locale), need_label(need), need.title, need.firm.name,
+            append(needs, [sector_label(section.sector, locale), need_label(need), need.title, reported_firm(need),
                            str(NEED_STATUS_LABELS[need.status]), local_day(need.created_at)], {6: DATE_FORMAT})
 
     matches = sheet_with(_("Matches"), [
@@ -127,7 +127,8 @@ def write_steering_report(report: SteeringReport, stream: IO[bytes], locale: str
 
 
 def _match_row(sector: Sector | None, match: Match, locale: str) -> list[Any]:
-    return [sector_label(sector, locale), need_label(match.need), match.need.title, match.need.firm.name,
+    return [sector_label(sector, locale), need_label(match.need), match.need.title,
+            reported_firm(match.need, match),
             match.technology.code, match.technology.title, match.technology.institute.name,
             str(MATCH_ORIGIN_LABELS[match.origin]), str(MATCH_STATUS_LABELS[match.status]),
             str(TRANSFER_MODE_LABELS[match.transfer_mode]) if match.transfer_mode else "",
