@@ -10,8 +10,8 @@ ROUTES = {
     "matchmaking.detail": ("GET", "/sessions/{event_id}", STAFF_ONLY),
     # Nothing chosen: refused with a message, back to the session.
     "matchmaking.invite": ("POST", "/sessions/{event_id}/invite", but(STAFF_ONLY, staff=302, admin=302)),
-    # The session has no time slot: the page lists the meeting left out and why.
-    "matchmaking.plan": ("POST", "/sessions/{event_id}/plan", STAFF_ONLY),
+    # The invited match is only suggested (no meeting will take place): nothing to place, back to the session.
+    "matchmaking.plan": ("POST", "/sessions/{event_id}/plan", but(STAFF_ONLY, staff=302, admin=302)),
     # Neither a slot nor a table: the meeting is taken off the plan.
     "matchmaking.place": ("POST", MEETING + "/place", but(STAFF_ONLY, staff=302, admin=302)),
     "matchmaking.remove": ("POST", MEETING + "/remove", but(STAFF_ONLY, staff=302, admin=302)),
