@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 from babel.numbers import format_currency
 from flask import Flask, current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, ngettext
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 SESSION_KEY = "locale"
 
@@ -91,6 +93,16 @@ def format_time_left(value: timedelta | None) -> str:
     if value >= timedelta(hours=2):
         return ngettext("%(num)d hour", "%(num)d hours", int(value.total_seconds() // 3600))
     return ngettext("%(num)d minute", "%(num)d minutes", max(1, int(value.total_seconds() // 60)))
+
+
+def _lazy_string_as_text(self: LazyString) -> Markup:
+    return escape(str(self))
+
+
+# NOTE: Flask-Babel's lazy strings present themselves to templates as ready HTML (`__html__` returns the text as it
+# is), so a message built as `lazy_gettext("… “%(value)s” …", value=…)` from what a user sent reached pages
+# unescaped. None of our messages holds markup: they are escaped like any text.
+LazyString.__html__ = _lazy_string_as_text
 
 
 def init_app(app: Flask) -> None:

@@ -775,3 +775,13 @@ def test_two_thousand_generated_rows_import_quickly(app, tmp_path):
     again = plan_file(app, path)
     assert again.counts["unchanged"] == 2000 and {e.action for e in again.entries} == {UNCHANGED}
     assert CREATE not in {e.action for e in again.entries}
+
+
+def test_problems_quoting_the_file_are_shown_as_text(app, tmp_path, create_user):
+    app.config["IMPORT_DIR"] = str(tmp_path / "waiting")
+    client = english_client(app, create_user("staff"))
+    path = write_csv(tmp_path / "list.csv", [make_row("H-1", sectors="<img src=x onerror=alert(1)>", trl="<svg>")])
+    assert client.post("/catalogue/import/", data={"file": (path.open("rb"), path.name)},
+                       content_type="multipart/form-data").status_code == 302
+    page = client.get("/catalogue/import/preview").get_data(as_text=True)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "<img src=x" not in page and "<svg>" not in page

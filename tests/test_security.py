@@ -215,3 +215,10 @@ def test_ids_no_table_can_hold_are_not_found(app, create_user, path):
         client = signed_in(app, create_user(role))
         for number in (2**31, 2**63, 10**20):
             assert client.get(path.format(number)).status_code == 404, (role, number)
+
+
+def test_messages_quoting_what_was_sent_are_escaped(app, create_user):
+    from tests.test_needs import signed_in
+
+    page = signed_in(app, create_user("staff")).get("/reports?start=<b>bold</b>").get_data(as_text=True)
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page and "<b>bold</b>" not in page
