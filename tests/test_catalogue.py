@@ -444,3 +444,25 @@ def test_home_page_counts_published_technologies_per_sector_and_keeps_them_a_whi
         assert services.public_overview().technologies == 3
     page = cached_app.test_client().get("/").get_data(as_text=True)
     assert "Cảng biển" in page and ">3<" in page
+
+
+def test_a_first_submission_returned_then_published_leaves_no_old_edit_behind(app, create_user):
+    researcher, staff = create_user("researcher"), create_user("staff")
+    owner, reviewer = signed_in(app, researcher), signed_in(app, staff)
+    owner.post("/my/technologies/new", data={**LISTING, "save_and_submit": "y"})
+    technology = technology_named(app, LISTING["title"])
+    with app.app_context():
+        first = db.session.scalar(sa.select(TechnologyRevision.id))
+    mid = {"completeness": "3", "clarity": "3", "readiness": "2", "transfer_fit": "2"}
+    reviewer.post(f"/moderation/{first}", data={**mid, "decision": "return", "comment": "Bổ sung giá."})
+    owner.post(f"/my/technologies/{technology.id}/edit",
+               data={**LISTING, "title": "Tiêu đề mới V2", "save_and_submit": "y"})
+    with app.app_context():
+        second = db.session.scalar(sa.select(TechnologyRevision.id).order_by(TechnologyRevision.id.desc()))
+    assert reviewer.post(f"/moderation/{second}", data=GOOD_REVIEW).status_code == 302
+    # The owner's form shows the published text, and there is nothing to submit.
+    form = owner.get(f"/my/technologies/{technology.id}/edit").get_data(as_text=True)
+    assert 'value="Tiêu đề mới V2"' in form and f'value="{LISTING["title"]}"' not in form
+    page = owner.post(f"/my/technologies/{technology.id}/submit", follow_redirects=True).get_data(as_text=True)
+    assert "There is nothing to submit for this technology." in page
+    assert technology_named(app, "Tiêu đề mới V2").status == TechnologyStatus.PUBLISHED

@@ -105,11 +105,12 @@ def create_technology(owner: User, data: dict[str, Any], code: str | None = None
 
 
 def open_revision(technology: Technology) -> TechnologyRevision | None:
-    """The not-yet-submitted (or returned) revision of a published listing, if any."""
-    return db.session.scalar(
-        technology.revisions.select().where(TechnologyRevision.status.in_(OPEN_REVISION_STATUSES))
-        .order_by(TechnologyRevision.id.desc()).limit(1)
-    )
+    """The not-yet-submitted (or returned) revision of a published listing, if any. Revisions from before the first
+    publication do not count: one returned then was answered by editing the listing itself and submitting it anew."""
+    stmt = technology.revisions.select().where(TechnologyRevision.status.in_(OPEN_REVISION_STATUSES))
+    if technology.published_at is not None:
+        stmt = stmt.where(TechnologyRevision.created_at >= technology.published_at)
+    return db.session.scalar(stmt.order_by(TechnologyRevision.id.desc()).limit(1))
 
 
 def pending_revision(technology: Technology) -> TechnologyRevision | None:
