@@ -28,24 +28,31 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, fixed_digits, min, max, signed)
 
 
+def without_control_characters(text: str) -> str:
+    """``text`` without C0 control characters (tab and line breaks kept) and DEL."""
+    return _CONTROL_CHARACTERS.sub("", text)
+
+
+def _cleaned(values: ImmutableMultiDict) -> ImmutableMultiDict:
+    # Every value of a repeated parameter (`?sector=a&sector=b`), not only the first.
+    if any(_CONTROL_CHARACTERS.search(value) for _key, value in values.items(multi=True)):
+        return ImmutableMultiDict([(key, without_control_characters(value)) for key, value in values.items(multi=True)])
+    return values
+
+
 class Request(flask.Request):
     """Form values and query arguments arrive without control characters, so no form can fail on them when saved and
     no filter when it is queried."""
 
     @cached_property
     def args(self) -> ImmutableMultiDict:  # type: ignore[override]
-        arguments = super().args
-        if any(_CONTROL_CHARACTERS.search(value) for value in arguments.values()):
-            return ImmutableMultiDict([(key, _CONTROL_CHARACTERS.sub("", value))
-                                       for key, value in arguments.items(multi=True)])
-        return arguments
+        return _cleaned(super().args)
 
     def _load_form_data(self) -> None:
         super()._load_form_data()
         form = self.__dict__.get("form")
-        if form and any(_CONTROL_CHARACTERS.search(value) for value in form.values()):
-            self.__dict__["form"] = ImmutableMultiDict(
-                [(key, _CONTROL_CHARACTERS.sub("", value)) for key, value in form.items(multi=True)])
+        if form:
+            self.__dict__["form"] = _cleaned(form)
 
 
 def posted_ids(name: str) -> list[int]:

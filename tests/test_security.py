@@ -222,3 +222,12 @@ def test_messages_quoting_what_was_sent_are_escaped(app, create_user):
 
     page = signed_in(app, create_user("staff")).get("/reports?start=<b>bold</b>").get_data(as_text=True)
     assert "&lt;b&gt;bold&lt;/b&gt;" in page and "<b>bold</b>" not in page
+
+
+def test_every_value_of_a_repeated_parameter_loses_its_control_characters(app):
+    with app.test_request_context("/technologies?sector=cang-bien&sector=a%00b&q=x%07y", method="POST",
+                                  data={"match": ["1", "2\x00"]}):
+        from flask import request
+
+        assert request.args.getlist("sector") == ["cang-bien", "ab"] and request.args["q"] == "xy"
+        assert request.form.getlist("match") == ["1", "2"]

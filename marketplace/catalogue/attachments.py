@@ -14,6 +14,7 @@ from marketplace.audit import record_event
 from marketplace.catalogue.services import CatalogueError
 from marketplace.extensions import db
 from marketplace.models import AttachmentKind, Technology, TechnologyAttachment, User
+from marketplace.web import without_control_characters
 
 MAX_ATTACHMENTS = 12
 
@@ -61,7 +62,7 @@ def add_attachment(technology: Technology, user: User, stream: BinaryIO, filenam
     temporary = directory / f".{stored_name}.part"
     temporary.write_bytes(body)
     os.replace(temporary, directory / stored_name)
-    original = os.path.basename(filename.replace("\\", "/"))[:255] or stored_name
+    original = without_control_characters(os.path.basename(filename.replace("\\", "/"))).strip()[:255] or stored_name
     attachment = TechnologyAttachment(technology=technology, kind=kind, original_name=original,
                                       stored_name=stored_name, content_type=content_type, size=len(body))
     db.session.add(attachment)
