@@ -8,6 +8,9 @@ import sqlalchemy as sa
 
 from marketplace.extensions import db
 
+#: What a code typed or imported may be: it stands in URLs (/technologies/<code>/<slug>), so letters, digits, dots,
+#: dashes and underscores only, starting with a letter or digit.
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 #: Tries before giving up when concurrent requests keep taking the same code.
 ATTEMPTS = 5
 

@@ -295,6 +295,9 @@ def test_unknown_columns_are_ignored_with_a_remark(app, tmp_path):
 
 BAD_CELLS = [
     ("code", "", "The code is missing."),
+    ("code", "VAST/2020/01", "Use letters, digits, dots, dashes and underscores only."),
+    ("code", "..", "Use letters, digits, dots, dashes and underscores only."),
+    ("code", "\u200b", "Use letters, digits, dots, dashes and underscores only."),
     ("title", "  ", "The title is empty."),
     ("institute", "", "The institute is empty."),
     ("sectors", "Đóng tàu vũ trụ", "Unknown sector “Đóng tàu vũ trụ”"),

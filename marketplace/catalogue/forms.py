@@ -13,6 +13,7 @@ from wtforms import BooleanField, EmailField, StringField, SubmitField, TextArea
 from wtforms.validators import Regexp
 
 from marketplace.catalogue.services import FIELD_LABELS
+from marketplace.codes import CODE_PATTERN
 from marketplace.extensions import db
 from marketplace.forms import (
     AmountField,
@@ -38,7 +39,7 @@ def sector_choices() -> list[tuple[str, str]]:
 
 class TechnologyForm(FlaskForm):
     code = StringField(_l("Code"), validators=[Optional(), max_length(40),
-                                               Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", message=_l(
+                                               Regexp(CODE_PATTERN, message=_l(
                                                    "Use letters, digits, dots, dashes and underscores only."))],
                        description=_l("The Academy's identifier, if the technology has one; left empty, a code is "
                                       "given automatically."))

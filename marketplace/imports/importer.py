@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from marketplace.amounts import MAX_DONG, parse_dong
 from marketplace.audit import record_event
 from marketplace.catalogue.vocab import TRANSFER_MODE_NAMES
+from marketplace.codes import CODE_PATTERN
 from marketplace.extensions import db
 from marketplace.forms import split_list
 from marketplace.imports.columns import COLUMNS, IGNORED_HEADERS, KEYS, Column, column_for_header, normalize
@@ -539,6 +540,8 @@ def parse_code(text: str) -> str:
     if not text:
         raise InvalidCell(_l("The code is missing."))
     check_length(text, MAX_LENGTHS["code"])
+    if not re.match(CODE_PATTERN, text):
+        raise InvalidCell(_l("Use letters, digits, dots, dashes and underscores only."))
     return text
 
 
