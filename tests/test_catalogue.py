@@ -194,8 +194,9 @@ def test_rubric_thresholds_and_comments(app, create_user):
     mid = {"completeness": "3", "clarity": "3", "readiness": "2", "transfer_fit": "2"}
     page = reviewer.post(url, data={**mid, "decision": "reject", "comment": "Thiếu số liệu."}).get_data(as_text=True)
     assert "A total of 10 does not allow this decision" in page
-    page = reviewer.post(url, data={**mid, "decision": "return", "comment": " "}).get_data(as_text=True)
-    assert "Write a comment" in page
+    for blank_comment in (" ", "\u200b \ufeff"):
+        page = reviewer.post(url, data={**mid, "decision": "return", "comment": blank_comment}).get_data(as_text=True)
+        assert "Write a comment" in page
     with app.app_context():
         assert db.session.get(TechnologyRevision, revision_id).status == RevisionStatus.SUBMITTED
 

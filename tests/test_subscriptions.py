@@ -321,6 +321,9 @@ def test_mark_one_then_all_read(app, client, auth, noticed):
     # Someone else's notification cannot be touched.
     client.post("/notifications/read", data={"notification_id": theirs})
     assert _unread(app, theirs)
+    # An id no table holds is a bad request, not an error (nothing is marked).
+    assert client.post("/notifications/read", data={"notification_id": str(10**20)}).status_code == 400
+    assert _unread(app, first)
     response = client.post("/notifications/read", data={"next": "https://elsewhere.example/"})
     assert response.headers["Location"] == "/notifications"
     page = client.get("/notifications").get_data(as_text=True)

@@ -19,6 +19,7 @@ from marketplace.models import RevisionStatus, Technology, TechnologyRevision, T
 from marketplace.models.base import utcnow
 from marketplace.notifications import notify
 from marketplace.suggestions.services import technologies_changed
+from matching.text import trimmed
 
 #: criterion -> label; each is scored 0–5.
 RUBRIC = {
@@ -111,7 +112,7 @@ def decide(revision: TechnologyRevision, reviewer: User, scores: dict[str, int],
                                  "%(publish)d, reject less than %(reject)d.", total=total,
                                  publish=current_app.config["MODERATION_PUBLISH_MIN"],
                                  reject=current_app.config["MODERATION_REJECT_BELOW"]))
-    comment = (comment or "").strip()
+    comment = trimmed(comment)
     if decision != Decision.PUBLISH and not comment:
         raise ModerationError(_l("Write a comment so that the owner knows what to change or why."))
 

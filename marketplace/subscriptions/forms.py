@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import Field, HiddenField, IntegerField, SubmitField, TextAreaField
-from wtforms.validators import ValidationError
+from wtforms.validators import NumberRange, ValidationError
 from wtforms.widgets import HiddenInput
 
 from marketplace.extensions import db
@@ -21,6 +21,7 @@ from marketplace.subscriptions.services import (
     check_keywords,
     normalize_keywords,
 )
+from marketplace.web import MAX_ID
 
 
 class SubscriptionForm(FlaskForm):
@@ -56,6 +57,6 @@ class SubscriptionForm(FlaskForm):
 class MarkReadForm(FlaskForm):
     """Marks one notification read (``notification_id``) or, without it, all of them."""
 
-    notification_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    notification_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     next = HiddenField()
     submit = SubmitField(_l("Mark all as read"))
