@@ -452,6 +452,21 @@ def test_listings_managed_by_researchers_cannot_be_taken_over(app, tmp_path, cre
     assert catalogue_state(app) == before
 
 
+def test_an_exported_catalogue_imports_back_with_researchers_listings_left_alone(app, tmp_path, create_technology):
+    from marketplace.imports.exporter import export_bytes
+
+    create_technology(code="K-3", title="Công nghệ của nhà khoa học")  # owned by a researcher
+    create_technology(imported=True, code="K-4", title="Công nghệ trong danh mục của Viện Hàn lâm")
+    with app.app_context():
+        exported = export_bytes("csv")
+    path = tmp_path / "export.csv"
+    path.write_bytes(exported)
+    with app.app_context(), force_locale("en"):
+        plan = plan_import(read_table(path.read_bytes(), path.name))
+        assert plan.ok, [str(p.message) for p in plan.problems]
+        assert {(e.code, e.action) for e in plan.entries} == {("K-3", UNCHANGED), ("K-4", UNCHANGED)}
+
+
 def test_update_of_an_imported_listing_publishes_and_keeps_its_first_publication(app, tmp_path, create_technology):
     published = create_technology(imported=True, code="K-2", title="Tên đã công bố")
     before = catalogue_state(app)

@@ -226,17 +226,22 @@ def _plan(table: Table, progress: Callable[[int], None] | None) -> ImportPlan:
         code = values.get("code")
         if code:
             check_unique_code(code, number, table.headers[code_at], first_row_of, plan)
-            existing = lookups.technologies.get(code)
-            if existing is not None and (existing.owner_id is not None or existing.status in (
-                    TechnologyStatus.DRAFT, TechnologyStatus.SUBMITTED)):
-                # The official list must not take over (or publish unreviewed) a listing a researcher manages.
+        if len(plan.problems) == problems_before:
+            entry = _entry(number, values, institute_key, sectors, lookups, plan)
+            existing = entry.technology
+            if existing is not None and entry.action != UNCHANGED and (
+                    existing.owner_id is not None or existing.status in (TechnologyStatus.DRAFT,
+                                                                        TechnologyStatus.SUBMITTED)):
+                # The official list must not take over (or publish unreviewed) a listing a researcher manages;
+                # a row that leaves it as it is (an exported catalogue imported back) is fine.
                 plan.problems.append(Problem(number, table.headers[code_at], _l(
                     "The code “%(code)s” belongs to a listing managed by a researcher on this site; the import "
                     "cannot change it. Check the code with the Academy, or archive that listing first.", code=code)))
-        if len(plan.problems) == problems_before:
-            if institute_key and institute_key not in plan.institutes:
-                plan.new_institutes.setdefault(institute_key, (values["institute"], values.get("institute_short")))
-            plan.entries.append(_entry(number, values, institute_key, sectors, lookups, plan))
+            else:
+                if institute_key and institute_key not in plan.institutes:
+                    plan.new_institutes.setdefault(institute_key,
+                                                   (values["institute"], values.get("institute_short")))
+                plan.entries.append(entry)
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(PROGRESS_EVERY)
     if progress is not None and len(table.rows) % PROGRESS_EVERY:
