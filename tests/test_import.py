@@ -803,3 +803,20 @@ def test_problems_quoting_the_file_are_shown_as_text(app, tmp_path, create_user)
                        content_type="multipart/form-data").status_code == 302
     page = client.get("/catalogue/import/preview").get_data(as_text=True)
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and "<img src=x" not in page and "<svg>" not in page
+
+
+def test_a_workbook_stretched_far_beyond_its_list_is_read_quickly_or_refused(app, tmp_path, monkeypatch):
+    from marketplace.imports import reader
+
+    path = write_xlsx(tmp_path / "stretched.xlsx", [make_row("W-1"), make_row("W-2")])
+    workbook = openpyxl.load_workbook(path)
+    workbook.active.cell(row=3, column=16384, value="x")  # the last column Excel has
+    workbook.save(path)
+    table = read_table(path.read_bytes(), path.name)
+    assert [len(cells) for _number, cells in table.rows] == [reader.MAX_COLUMNS] * 2
+    monkeypatch.setattr(reader, "MAX_ROWS", 2)
+    with app.app_context(), force_locale("en"), pytest.raises(FileRefused, match="more than 2 rows"):
+        read_table(path.read_bytes(), path.name)
+    csv_path = write_csv(tmp_path / "long.csv", [make_row("W-1"), make_row("W-2")])
+    with app.app_context(), force_locale("en"), pytest.raises(FileRefused, match="more than 2 rows"):
+        read_table(csv_path.read_bytes(), csv_path.name)

@@ -17,6 +17,7 @@ from datetime import date, datetime, time
 from pathlib import PurePath
 from typing import Any
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 from marketplace.imports.columns import column_for_header
@@ -32,6 +33,12 @@ OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97–2003 (.xls) an
 
 #: A workbook whose parts unpack to more than this is refused (a "zip bomb" would exhaust the memory).
 XLSX_MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
+
+#: A list has at most this many rows, empty ones included (the Academy's lists hold hundreds; 50,000 import in about
+#: 16 s), and a workbook is read to this many columns (the format has 17): a small workbook stretched far beyond
+#: (a cell in its last column, formatting down to its last row) kept a worker busy for minutes.
+MAX_ROWS = 200_000
+MAX_COLUMNS = 60
 
 #: How many rows from the top may precede the header row (a title such as "DANH MỤC CÔNG NGHỆ ...").
 HEADER_SEARCH_ROWS = 10
@@ -144,6 +151,8 @@ def _csv_records(data: bytes, known_header: KnownHeader) -> list[tuple[int, list
     number = 0
     try:
         for number, cells in enumerate(reader, start=1):  # noqa: B007 - the last number is reported on error
+            if number > MAX_ROWS:
+                raise FileRefused(too_many_rows())
             records.append((number, cells))
     except csv.Error:
         raise FileRefused(_l("The CSV file cannot be read after row %(row)d: check the quotes in that area.",
@@ -213,7 +222,9 @@ def _xlsx_records(data: bytes) -> tuple[list[tuple[int, list[str]]], str, int]:
         # NOTE: some programs write a wrong sheet size; without this, read-only mode would believe it.
         sheet.reset_dimensions()
         records = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
+            if number > MAX_ROWS:
+                raise FileRefused(too_many_rows())
             records.append((number, [_cell_text(value) for value in values]))
         return records, sheet.title, len(workbook.worksheets)
     except FileRefused:
@@ -222,6 +233,11 @@ def _xlsx_records(data: bytes) -> tuple[list[tuple[int, list[str]]], str, int]:
         raise FileRefused(not_a_workbook) from None
     finally:
         workbook.close()
+
+
+def too_many_rows() -> Any:  # noqa: ANN401 - a lazy string
+    return _l("The list has more than %(count)s rows (empty rows with formatting count too). Split it into smaller "
+              "files, or delete the empty rows below the list.", count=format_decimal(MAX_ROWS))
 
 
 def _cell_text(value: Any) -> str:
