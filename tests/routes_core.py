@@ -16,6 +16,8 @@ ROUTES = {
     "account.password": ("GET", "/account/password", SIGNED_IN_ONLY),
     "admin.users": ("GET", "/admin/users", ADMIN_ONLY),
     "admin.set_user_active": ("POST", "/admin/users/{target}/active", but(ADMIN_ONLY, admin=REDIRECT)),
+    # No request waiting: said, back to the list.
+    "admin.decide_membership": ("POST", "/admin/users/{target}/membership", but(ADMIN_ONLY, admin=REDIRECT)),
     "admin.audit": ("GET", "/admin/audit", ADMIN_ONLY),
     "admin.audit_csv": ("GET", "/admin/audit.csv", ADMIN_ONLY),
 }

@@ -54,11 +54,70 @@ def test_register_researcher_joins_existing_institute(app, client):
         institute_id = institute.id
     data = {**NEW_FIRM, "role": "researcher", "email": "an@ioc.example", "organization": str(institute_id),
             "org_name": "", "tax_code": ""}
+    client.post("/language/en", data={"next": "/"})
     assert client.post("/auth/register", data=data).status_code == 302
+    # Anyone could claim to work there: the membership waits for an admin, and the account acts for no one meanwhile.
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == "an@ioc.example"))
-        assert user.role == Role.RESEARCHER and user.organization_id == institute_id
+        assert user.role == Role.RESEARCHER and user.organization_id is None
+        assert user.requested_organization_id == institute_id
+        user_id = user.id
     assert count(app, Organization) == 1
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert 'id="membership-pending"' in page and "IOC" in page
+    from tests.test_catalogue import LISTING
+
+    page = client.post("/my/technologies/new", data={**LISTING, "save": "y"}, follow_redirects=True
+                       ).get_data(as_text=True)
+    assert "awaits the Department&#39;s approval" in page or "awaits the Department's approval" in page
+    # An admin approves: now a member.
+
+    with app.app_context():
+        from marketplace.auth.services import create_user
+
+        create_user(email="admin@sokhcn.example", password=PASSWORD, full_name="Quản trị", role=Role.ADMIN)
+        db.session.commit()
+    admin_client = app.test_client()
+    admin_client.post("/auth/login", data={"email": "admin@sokhcn.example", "password": PASSWORD})
+    listing = admin_client.get("/admin/users").get_data(as_text=True)
+    assert f'data-membership="{user_id}"' in listing
+    assert admin_client.post(f"/admin/users/{user_id}/membership", data={"approve": "1"}).status_code == 302
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert (user.organization_id, user.requested_organization_id) == (institute_id, None)
+    # Nothing left to decide.
+    admin_client.post(f"/admin/users/{user_id}/membership", data={"approve": "0"})
+    with app.app_context():
+        assert db.session.get(User, user_id).organization_id == institute_id
+
+
+def test_a_stranger_cannot_act_for_a_firm_by_registering_into_it(app, create_user):
+    from marketplace.auth.services import AccountError, decide_membership, register_user
+
+    member = create_user("firm", organization="Cảng Xanh")
+    with app.app_context():
+        user = register_user(email="la@test.example", password=PASSWORD, full_name="Người lạ",
+                             role=Role.FIRM, locale="vi", phone=None, organization_id=member.organization_id,
+                             new_organization=None)
+        db.session.commit()
+        assert user.organization_id is None and user.requested_organization_id == member.organization_id
+        # Typing the firm's name as a "new" organization joins nothing either.
+        from marketplace.auth.services import NewOrganization
+
+        other = register_user(email="la2@test.example", password=PASSWORD, full_name="Người lạ 2",
+                              role=Role.FIRM, locale="vi", phone=None, organization_id=None,
+                              new_organization=NewOrganization(name="CẢNG XANH"))
+        db.session.commit()
+        assert other.organization_id is None and other.requested_organization_id == member.organization_id
+        decide_membership(other, False, actor=other)
+        db.session.commit()
+        assert other.organization_id is None and other.requested_organization_id is None
+        try:
+            decide_membership(other, True, actor=other)
+        except AccountError:
+            pass
+        else:
+            raise AssertionError("a declined request cannot be approved afterwards")
 
 
 def test_register_refuses_organization_of_the_wrong_kind(app, client):

@@ -53,6 +53,28 @@ def set_user_active(user_id: int):
     return redirect(url_for("admin.users", **_list_args()))
 
 
+@bp.route("/users/<int:user_id>/membership", methods=["POST"])
+@authz.permission(authz.ADMIN)
+def decide_membership(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    approve = request.form.get("approve") == "1"
+    requested = user.requested_organization
+    try:
+        services.decide_membership(user, approve, actor=current_user)
+    except services.AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        return redirect(url_for("admin.users", **_list_args()))
+    commit()
+    if approve:
+        flash(_("%(email)s is now a member of %(organization)s.", email=user.email,
+                organization=requested.display_name), "success")
+    else:
+        flash(_("The request of %(email)s to join %(organization)s was declined.", email=user.email,
+                organization=requested.display_name), "success")
+    return redirect(url_for("admin.users", **_list_args()))
+
+
 AUDIT_ARGS = ("actor", "action", "object_type", "object_id", "date_from", "date_to", "q")
 
 

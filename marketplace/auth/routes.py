@@ -55,6 +55,10 @@ def register():
             commit()
             login_user(user)
             flash(_("Welcome, %(name)s! Your account has been created.", name=user.full_name), "success")
+            if user.requested_organization is not None:
+                flash(_("Your membership of %(organization)s awaits the Department's approval: until then you can "
+                        "browse the site, but not act for the organization.",
+                        organization=user.requested_organization.display_name), "info")
             return redirect(url_for("main.dashboard"))
     return render_template("auth/register.html", form=form)
 

@@ -111,6 +111,7 @@ def register_user(
     if role not in ORGANIZATION_KIND_FOR_ROLE:
         raise AccountError(_l("This kind of account cannot be registered here."))
     kind = ORGANIZATION_KIND_FOR_ROLE[role]
+    joins_existing = True
     if organization_id:
         organization = db.session.get(Organization, organization_id)
         if organization is None or organization.kind != kind:
@@ -122,6 +123,7 @@ def register_user(
             raise AccountError(_l("An organization with this name is registered with another tax code. Check the "
                                   "tax code, or choose the organization in the list."))
         if organization is None:
+            joins_existing = False
             if new_organization.tax_code and db.session.scalar(
                 sa.select(Organization.id).where(Organization.tax_code == new_organization.tax_code)
             ):
@@ -140,15 +142,38 @@ def register_user(
             record_event("organization.create", "organization", organization.id, data={"kind": str(kind)})
     else:
         raise AccountError(_l("Choose your organization or enter a new one."))
-    return create_user(
+    user = create_user(
         email=email,
         password=password,
         full_name=full_name,
         role=role,
         locale=locale,
         phone=phone,
-        organization=organization,
+        organization=None if joins_existing else organization,
     )
+    if joins_existing:
+        # Anyone may claim to work for a firm or an institute: the membership waits for an admin (see
+        # `decide_membership`); until then the account acts for no organization.
+        user.requested_organization = organization
+        db.session.flush()
+        record_event("user.request_membership", "user", user.id, actor=user, data={"organization": organization.id})
+    return user
+
+
+def decide_membership(user: User, approve: bool, *, actor: User) -> None:
+    """An admin approves (or declines) the organization ``user`` asked to join at registration.
+
+    :raises AccountError: when the user has no request waiting.
+    """
+    organization = user.requested_organization
+    if organization is None:
+        raise AccountError(_l("This account has no membership request waiting."))
+    user.requested_organization = None
+    if approve:
+        user.organization = organization
+    db.session.flush()
+    record_event("user.approve_membership" if approve else "user.decline_membership", "user", user.id, actor=actor,
+                 data={"organization": organization.id})
 
 
 def authenticate(email: str, password: str) -> User | None:

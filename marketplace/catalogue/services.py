@@ -87,6 +87,10 @@ def create_technology(owner: User, data: dict[str, Any], code: str | None = None
     :raises CatalogueError: when the owner belongs to no institute, or the code is taken.
     """
     institute = owner.organization
+    if owner.role == Role.RESEARCHER and institute is None and owner.requested_organization is not None:
+        raise CatalogueError(_l("Your membership of %(organization)s awaits the Department's approval: you can list "
+                                "technologies once it is approved.",
+                                organization=owner.requested_organization.display_name))
     if owner.role != Role.RESEARCHER or institute is None or institute.kind != OrganizationKind.INSTITUTE:
         raise CatalogueError(_l("Only researchers of an institute can list technologies."))
     code = (code or "").strip()

@@ -30,7 +30,8 @@ class Organization(TimestampMixin, db.Model):
     address: so.Mapped[str | None] = so.mapped_column(sa.String(400))
     website: so.Mapped[str | None] = so.mapped_column(sa.String(300))
 
-    members: so.WriteOnlyMapped[User] = so.relationship(back_populates="organization")  # noqa: F821
+    members: so.WriteOnlyMapped[User] = so.relationship(  # noqa: F821
+        back_populates="organization", foreign_keys="User.organization_id")
 
     def __repr__(self) -> str:
         return f"<Organization {self.kind} {self.name!r}>"

@@ -43,11 +43,17 @@ class User(UserMixin, TimestampMixin, db.Model):
     locale: so.Mapped[str] = so.mapped_column(sa.String(8), default="vi")
     active: so.Mapped[bool] = so.mapped_column(default=True)
     organization_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("organization.id"), index=True)
+    # An existing organization the user asked to join at registration: membership is what lets a user act for a firm
+    # or an institute (its needs, its matches, confidential parts), so an admin approves it first.
+    requested_organization_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("organization.id"))
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     # Rotated on every password change so that old sessions and remember-me cookies stop working.
     login_token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True, default=_new_login_token)
 
-    organization: so.Mapped[Organization | None] = so.relationship(back_populates="members")  # noqa: F821
+    organization: so.Mapped[Organization | None] = so.relationship(  # noqa: F821
+        back_populates="members", foreign_keys=[organization_id])
+    requested_organization: so.Mapped[Organization | None] = so.relationship(  # noqa: F821
+        foreign_keys=[requested_organization_id])
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

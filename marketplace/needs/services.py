@@ -151,6 +151,9 @@ def create_need(author: User, data: dict[str, Any], *, publish: bool) -> Need:
     :raises NeedError: when the author is not a firm's member.
     """
     firm = author.organization
+    if author.role == Role.FIRM and firm is None and author.requested_organization is not None:
+        raise NeedError(_l("Your membership of %(organization)s awaits the Department's approval: you can post needs "
+                           "once it is approved.", organization=author.requested_organization.display_name))
     if author.role != Role.FIRM or firm is None or firm.kind != OrganizationKind.FIRM:
         raise NeedError(_l("Only members of a firm can post needs."))
     need = Need(firm=firm, author=author, status=NeedStatus.DRAFT)
