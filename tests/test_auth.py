@@ -364,3 +364,14 @@ def test_concurrent_registration_with_the_same_email_is_a_message_not_a_crash(ap
         finally:
             services.find_user_by_email = original
         db.session.rollback()
+
+
+def test_the_accounts_search_takes_wildcards_literally(app, create_user):
+    admin = create_user("admin")
+    create_user("firm", email="an_nguyen@test.example")
+    create_user("firm", email="binh@test.example")
+    client = app.test_client()
+    client.post("/auth/login", data={"email": admin.email, "password": admin.password})
+    page = client.get("/admin/users?q=_").get_data(as_text=True)
+    assert "an_nguyen@test.example" in page and "binh@test.example" not in page
+    assert "binh@test.example" not in client.get("/admin/users?q=%25").get_data(as_text=True)

@@ -29,8 +29,9 @@ def users():
     form = UserFilterForm(formdata=request.args)
     stmt = sa.select(User).order_by(User.created_at.desc(), User.id.desc())
     if form.q.data:
-        pattern = f"%{form.q.data.strip().lower()}%"
-        stmt = stmt.where(sa.or_(sa.func.lower(User.full_name).like(pattern), User.email.like(pattern)))
+        needle = form.q.data.strip().lower()  # "%" and "_" taken literally
+        stmt = stmt.where(sa.or_(sa.func.lower(User.full_name).contains(needle, autoescape=True),
+                                 User.email.contains(needle, autoescape=True)))
     if form.role.data in {role.value for role in Role}:
         stmt = stmt.where(User.role == Role(form.role.data))
     page = paginate(stmt, "admin.users", keep=("q", "role"))
