@@ -27,9 +27,8 @@ from matching.text import blank
 
 __all__ = [
     "AmountField", "ChoiceRadioField", "ChoiceSelectField", "ClockField", "date_out_of_range", "DayField",
-    "email_format", "matches",
-    "max_length", "MultiCheckboxField", "Optional", "required", "split_list", "StrongPassword", "TAX_CODE_RE",
-    "WholeNumberField", "year_in_range",
+    "email_format", "matches", "max_length", "MultiCheckboxField", "Optional", "required", "split_list",
+    "StrongPassword", "TAX_CODE_RE", "WholeNumberField", "year_in_range",
 ]
 
 #: A Vietnamese tax code: 10 digits, or 10 digits, a dash and 3 digits for a branch.

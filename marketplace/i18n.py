@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency
@@ -38,6 +38,11 @@ def select_timezone() -> str:
 def city_zone() -> ZoneInfo:
     """The city's time zone (``BABEL_DEFAULT_TIMEZONE``, Asia/Ho_Chi_Minh): dates people type and read are in it."""
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def day_start(day: date, zone: tzinfo | None = None) -> datetime:
+    """Midnight at the start of ``day`` in ``zone`` (the city's by default), as a UTC moment."""
+    return datetime.combine(day, time.min, tzinfo=zone or city_zone()).astimezone(UTC)
 
 
 def city_today() -> date:

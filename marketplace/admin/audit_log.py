@@ -10,7 +10,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 
 from marketplace.audit import verify_chain
 from marketplace.extensions import db
+from marketplace.i18n import day_start
 from marketplace.i18n_labels import MATCH_STATUS_LABELS, NEED_STATUS_LABELS, TECHNOLOGY_STATUS_LABELS
 from marketplace.imports.importer import guard_formula
 from marketplace.models import AuditEvent, User
@@ -62,15 +63,6 @@ class ChainCheck:
         return not self.broken
 
 
-def _day_start(day: date, zone: tzinfo) -> datetime | None:
-    """Midnight at the start of the local ``day``, in UTC; None when it lies outside what datetimes can hold
-    (``0001-01-01`` starts before any event anyway)."""
-    try:
-        return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
-    except OverflowError:
-        return None
-
-
 def _contains(column: sa.ColumnElement[str], needle: str) -> sa.ColumnElement[bool]:
     """Case-insensitive substring match with ``%`` and ``_`` in ``needle`` taken literally."""
     return sa.func.lower(column).contains(needle.lower(), autoescape=True)
@@ -93,14 +85,11 @@ def events(criteria: AuditFilter, zone: tzinfo) -> sa.Select:
         stmt = stmt.where(AuditEvent.object_type == criteria.object_type)
     if criteria.object_id is not None:
         stmt = stmt.where(AuditEvent.object_id == criteria.object_id)
+    # (The filter form's dates lie between the years 1900 and 2999: no overflow at either end.)
     if criteria.date_from is not None:
-        start = _day_start(criteria.date_from, zone)
-        if start is not None:
-            stmt = stmt.where(AuditEvent.created_at >= start)
-    if criteria.date_to is not None and criteria.date_to < date.max:
-        end = _day_start(criteria.date_to + timedelta(days=1), zone)
-        if end is not None:
-            stmt = stmt.where(AuditEvent.created_at < end)
+        stmt = stmt.where(AuditEvent.created_at >= day_start(criteria.date_from, zone))
+    if criteria.date_to is not None:
+        stmt = stmt.where(AuditEvent.created_at < day_start(criteria.date_to + timedelta(days=1), zone))
     if criteria.text:
         # NOTE: the JSON column is stored as serialized text with non-ASCII characters escaped ("\u1ea1"), so the
         # details are searched for the text both as typed and as JSON escapes it.

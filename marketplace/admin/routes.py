@@ -119,6 +119,7 @@ def audit_csv():
     if criteria is None:
         # The page shows what is wrong with the filters.
         return redirect(url_for("admin.audit", **_audit_args()))
-    lines = audit_log.csv_lines(audit_log.events(criteria, city_zone()), city_zone())
+    zone = city_zone()
+    lines = audit_log.csv_lines(audit_log.events(criteria, zone), zone)
     return Response(stream_with_context(lines), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=audit-log.csv"})

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.audit import record_event
 from marketplace.extensions import db
-from marketplace.i18n import city_today, city_zone
+from marketplace.i18n import city_today, city_zone, day_start
 from marketplace.matches import lifecycle
 from marketplace.matches.lifecycle import Outcome
 from marketplace.matchmaking import scheduler
@@ -75,9 +75,10 @@ def create_event(plan: EventPlan, actor: User) -> MatchmakingEvent:
     if not (1 <= plan.slots <= MAX_SLOTS and 1 <= plan.tables <= MAX_TABLES and 5 <= plan.minutes <= 240):
         raise SessionError(_l("Use 1 to %(slots)d time slots of 5 to 240 minutes and 1 to %(tables)d tables.",
                               slots=MAX_SLOTS, tables=MAX_TABLES))
-    start = datetime.combine(plan.held_on, plan.first_start, tzinfo=city_zone())
+    zone = city_zone()
+    start = datetime.combine(plan.held_on, plan.first_start, tzinfo=zone)
     ends = start + timedelta(minutes=plan.slots * (plan.minutes + plan.break_minutes) - plan.break_minutes)
-    if ends > datetime.combine(plan.held_on + timedelta(days=1), time.min, tzinfo=city_zone()):
+    if ends > day_start(plan.held_on + timedelta(days=1), zone):
         # A session is one day: the parties' other meetings are looked for on that day (see `_busy_elsewhere`).
         raise SessionError(_l("The last meeting would end after midnight: start earlier, or use fewer or shorter "
                               "time slots."))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.extensions import db
 from marketplace.forms import date_out_of_range, year_in_range
-from marketplace.i18n import city_zone
+from marketplace.i18n import day_start
 from marketplace.i18n_labels import MATCH_STATUS_LABELS
 from marketplace.models import (
     INTRODUCED_STAGES,
@@ -79,12 +79,8 @@ class ReportFilter:
 
     def window(self) -> tuple[datetime | None, datetime | None]:
         """The period as UTC instants: from the start day's midnight to the midnight after the end day."""
-        zone = city_zone()
-
-        def midnight(day: date | None) -> datetime | None:
-            return None if day is None else datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
-
-        return midnight(self.start), midnight(self.end + timedelta(days=1) if self.end else None)
+        return (day_start(self.start) if self.start else None,
+                day_start(self.end + timedelta(days=1)) if self.end else None)
 
 
 def parse_filter(args: Mapping[str, str], *, period: bool = True) -> ReportFilter:
