@@ -10,13 +10,14 @@ Layout of the indices (``prefix`` lets several deployments share a cluster)::
     {prefix}technologies-v1-<timestamp>  the index behind it (v1 = search/mappings/technologies-v1.json)
     {prefix}technologies-rebuilding      alias of the index a rebuild is filling, while it runs
 
-Relevance is the one of :mod:`search.analysis`, the same as the embedded backend's: per query word a ``dis_max`` of
-its folded match in every field (weighted by ``FIELD_BOOSTS``), its accented match (x ``EXACT_BOOST``, only when the
-word has accents), the last word as a prefix and long words with one typo (in ``VARIANT_FIELDS``); adjacent words as
-phrases (in ``PAIR_FIELDS``); synonyms as phrases (in ``PHRASE_FIELDS``); a long query (``LONG_QUERY_TERMS`` words)
-in fewer fields (``AnalyzedQuery.fields``), without typo variants. The business signals (priority sector, readiness,
-stale) re-rank the top ``RERANK_WINDOW`` hits in Python with :func:`search.analysis.business_factor`, exactly as the
-embedded backend does, so both order hits alike.
+Relevance is the one of :mod:`search.analysis`, the same as the embedded backend's: one ``bool`` whose ``should``
+clauses' scores add up: per query word its folded match in every field (weighted by ``FIELD_BOOSTS``), its accented
+match (``EXACT_BOOST - 1`` more, only when the word has accents), the other words the last word begins (the
+``PREFIX_EXPANSIONS`` most frequent, scored) and those one typo away (in ``VARIANT_FIELDS``); adjacent words as
+phrases (in ``PAIR_FIELDS``); synonyms of one word in ``SYNONYM_FIELDS``, of several as phrases in ``PAIR_FIELDS``; a
+long query (``LONG_QUERY_TERMS`` words) in fewer fields (``AnalyzedQuery.fields``), without typo variants. The
+business signals (priority sector, readiness, stale) re-rank the top ``RERANK_WINDOW`` hits in Python with
+:func:`search.analysis.business_factor`, as the embedded backend weighs every hit, so both order hits alike.
 Highlights come from :func:`search.analysis.highlight` / :func:`~search.analysis.snippet` on the original texts kept
 in ``_source.display``, not from Elasticsearch's highlighter.
 
@@ -44,8 +45,9 @@ from search.analysis import (
     FUZZY_WEIGHT,
     PAIR_FIELDS,
     PHRASE_BOOST,
-    PHRASE_FIELDS,
+    PREFIX_EXPANSIONS,
     PREFIX_WEIGHT,
+    SYNONYM_FIELDS,
     VARIANT_FIELDS,
     AnalyzedQuery,
     Term,
@@ -77,8 +79,6 @@ TEXT_FIELDS = tuple(FIELD_BOOSTS)
 FACET_FIELDS = {"sector": "sectors", "institute": "institute_id", "trl": "trl", "transfer_mode": "transfer_modes"}
 INTEGER_FACETS = frozenset({"institute", "trl"})
 FACET_SIZE = 100
-#: ``dis_max`` tie breaker: the best field of a word counts, the others a little.
-TIE_BREAKER = 0.1
 #: How many top hits the business re-rank looks at; pages beyond keep the text order (as in the embedded backend).
 RERANK_WINDOW = 200
 #: Elasticsearch's ``index.max_result_window``: pages beyond it come back empty (with the right total).
@@ -434,42 +434,52 @@ class ElasticsearchBackend(SearchBackend):
             hit.setdefault("_source", {})["display"] = display.get(hit["_id"]) or {}
 
     def text_query(self, analyzed: AnalyzedQuery) -> dict[str, Any]:
-        """The query for what the user typed: at least one word (or synonym) must match; more words, phrases and
-        better fields score higher. An empty query matches everything."""
+        """The query for what the user typed: at least one word (or synonym) must match; the scores of every clause
+        that matches add up (see :mod:`search.analysis`). An empty query matches everything."""
         if analyzed.empty:
             return {"match_all": {}}
         # A long query searches fewer fields (AnalyzedQuery.fields), as the embedded backend does.
-        phrase_fields = tuple(name for name in PHRASE_FIELDS if name in analyzed.fields)
         pair_fields = tuple(name for name in PAIR_FIELDS if name in analyzed.fields)
-        clauses = [self._term_clause(term, analyzed.fields) for term in analyzed.terms]
-        clauses += [self._phrase(pair, PHRASE_BOOST / 2, pair_fields) for pair in analyzed.pairs]
-        clauses += [self._phrase(alternative, 1.0, phrase_fields) for alternative in analyzed.alternatives]
+        clauses = [clause for term in analyzed.terms for clause in self._term_clauses(term, analyzed.fields)]
+        clauses += [clause for pair in analyzed.pairs
+                    for clause in self._phrase(pair, PHRASE_BOOST / 2, pair_fields)]
+        for alternative in analyzed.alternatives:
+            if len(alternative) == 1:
+                clauses += self._phrase(alternative, 1.0, tuple(f for f in SYNONYM_FIELDS if f in analyzed.fields))
+            else:
+                # Scored per adjacent pair in the embedded backend: the boost spreads over them likewise.
+                clauses += self._phrase(alternative, 1.0 / (len(alternative) - 1), pair_fields)
         return {"bool": {"should": clauses, "minimum_should_match": 1}}
 
-    def _term_clause(self, term: Term, fields: tuple[str, ...] = TEXT_FIELDS) -> dict[str, Any]:
+    def _term_clauses(self, term: Term, fields: tuple[str, ...] = TEXT_FIELDS) -> list[dict[str, Any]]:
         queries: list[dict[str, Any]] = []
         for name in fields:
             boost = FIELD_BOOSTS[name]
             folded = f"{name}.folded"
             queries.append({"match": {folded: {"query": term.folded, "boost": boost}}})
             if term.accented:
-                queries.append({"match": {name: {"query": term.exact, "boost": boost * EXACT_BOOST}}})
+                queries.append({"match": {name: {"query": term.exact, "boost": boost * (EXACT_BOOST - 1)}}})
             if name not in VARIANT_FIELDS:  # (a word longer than any real one has none: see `analyze`)
                 continue
+            # The word itself is matched in full above: its variants are the other words (as in the embedded engine).
+            # Scored like words (``top_terms_N``); beyond N words that begin alike, Elasticsearch keeps the first N in
+            # term order where the embedded engine keeps the most frequent.
             if term.prefix:
-                queries.append({"prefix": {folded: {"value": term.folded, "boost": boost * PREFIX_WEIGHT}}})
+                queries.append({"bool": {
+                    "must": {"prefix": {folded: {"value": term.folded, "rewrite": f"top_terms_{PREFIX_EXPANSIONS}"}}},
+                    "must_not": {"term": {folded: term.folded}}, "boost": boost * PREFIX_WEIGHT}})
             if term.fuzzy:
                 # prefix_length 0: a typo in the first letter counts too, as in the embedded engine and the highlights.
-                queries.append({"fuzzy": {folded: {"value": term.folded, "fuzziness": 1, "prefix_length": 0,
-                                                   "transpositions": True, "boost": boost * FUZZY_WEIGHT}}})
-        return {"dis_max": {"queries": queries, "tie_breaker": TIE_BREAKER}}
+                queries.append({"bool": {
+                    "must": {"fuzzy": {folded: {"value": term.folded, "fuzziness": 1, "prefix_length": 0,
+                                                "transpositions": True}}},
+                    "must_not": {"term": {folded: term.folded}}, "boost": boost * FUZZY_WEIGHT}})
+        return queries
 
-    def _phrase(self, words: tuple[str, ...], boost: float,
-                fields: tuple[str, ...] = PHRASE_FIELDS) -> dict[str, Any]:
+    def _phrase(self, words: tuple[str, ...], boost: float, fields: tuple[str, ...]) -> list[dict[str, Any]]:
         kind = "match_phrase" if len(words) > 1 else "match"
-        queries = [{kind: {f"{name}.folded": {"query": " ".join(words), "boost": FIELD_BOOSTS[name] * boost}}}
-                   for name in fields]
-        return {"dis_max": {"queries": queries, "tie_breaker": TIE_BREAKER}}
+        return [{kind: {f"{name}.folded": {"query": " ".join(words), "boost": FIELD_BOOSTS[name] * boost}}}
+                for name in fields]
 
     def _facet_filter(self, facet: str, values: list[str] | str) -> dict[str, Any]:
         """OR within one facet. Values that cannot exist (an institute id that is not a number) match nothing."""

@@ -1,5 +1,6 @@
 """The embedded backend's shortcuts give what the straightforward queries give: adjacent word pairs scored as the
-phrase queries they replace, facets counted per combination of values exactly, repeated words weighed as before."""
+phrase queries they replace, facets counted per combination of values exactly, repeated words weighed as before, the
+words one typo away found as a scan of the dictionary would."""
 
 from __future__ import annotations
 
@@ -12,9 +13,17 @@ import pytest
 import tantivy
 
 from search import embedded
-from search.analysis import PAIR_FIELDS, PHRASE_BOOST, analyze
+from search.analysis import (
+    FIELD_BOOSTS,
+    PAIR_FIELDS,
+    PHRASE_BOOST,
+    PREFIX_WEIGHT,
+    VARIANT_FIELDS,
+    analyze,
+    within_one_edit,
+)
 from search.base import FACETS, IndexDoc, SearchQuery
-from search.embedded import FACET_FIELDS, EmbeddedBackend
+from search.embedded import FACET_FIELDS, EmbeddedBackend, one_edit_words
 
 WORDS = ("hệ thống nhận dạng số container cảng biển đóng tàu cá xa bờ kho lạnh thủy sản xử lý nước thải khu công "
          "nghiệp giám sát nhiệt độ cang bien dong tau container yard smart port").split()
@@ -72,27 +81,43 @@ def _assert_same_scores(expected: dict[int, float], actual: dict[int, float]) ->
         assert actual[doc_id] == pytest.approx(score, rel=1e-5), doc_id
 
 
+def _phrases(engine: EmbeddedBackend, pair: tuple[str, str], boost: float) -> tantivy.Query:
+    """The positional phrase queries that the pair terms stand for."""
+    Q = tantivy.Query
+    return _boolean([(Q.phrase_query(engine.schema, f"{name}_folded", list(pair)), FIELD_BOOSTS[name] * boost)
+                     for name in PAIR_FIELDS])
+
+
+def _boolean(clauses: list[tuple[tantivy.Query, float]]) -> tantivy.Query:
+    Q = tantivy.Query
+    return Q.boolean_query([(tantivy.Occur.Should, Q.boost_query(query, boost)) for query, boost in clauses])
+
+
 @pytest.mark.parametrize("pair", [("cang", "bien"), ("he", "thong"), ("container", "yard"), ("tau", "tau"),
                                   ("bien", "dong"), ("port", "smart"), ("nhan", "xxxx"), ("xxxx", "yyyy")])
 def test_word_pairs_score_as_phrases(engine: EmbeddedBackend, pair: tuple[str, str]) -> None:
     searcher = engine._searcher()
-    phrase = engine._phrase(pair, PHRASE_BOOST / 2, PAIR_FIELDS)
-    clause = engine._pair_clause(searcher, pair, PHRASE_BOOST / 2)
-    expected = _scores(engine, phrase)
-    if clause is None:
+    expected = _scores(engine, _phrases(engine, pair, PHRASE_BOOST / 2))
+    clauses = engine._pair_clauses(searcher, pair, PHRASE_BOOST / 2)
+    if not clauses:
         assert expected == {}
     else:
         assert expected, "the pair should occur in this corpus"
-        _assert_same_scores(expected, _scores(engine, clause))
+        _assert_same_scores(expected, _scores(engine, _boolean(clauses)))
 
 
 def _plain_text_query(engine: EmbeddedBackend, text: str) -> tantivy.Query:
     """The query as built before repeated words were merged: one clause per word and per pair, phrases as such."""
+    searcher = engine._searcher()
     analyzed = analyze(text, engine.synonyms)
     should = tantivy.Occur.Should
-    clauses = [(should, engine._term_clause(term)) for term in analyzed.terms]
-    clauses += [(should, engine._phrase(pair, PHRASE_BOOST / 2, PAIR_FIELDS)) for pair in analyzed.pairs]
-    clauses += [(should, engine._phrase(alternative, 1.0)) for alternative in analyzed.alternatives]
+    clauses = []
+    for term in analyzed.terms:
+        words, accents = engine._term_clauses(searcher, term, analyzed.fields)
+        clauses += [(should, _boolean(words + accents))]
+    clauses += [(should, _phrases(engine, pair, PHRASE_BOOST / 2)) for pair in analyzed.pairs]
+    clauses += [(should, _boolean(engine._synonym_clauses(searcher, alternative, analyzed.fields)))
+                for alternative in analyzed.alternatives]
     return tantivy.Query.boolean_query(clauses)
 
 
@@ -102,16 +127,46 @@ def test_queries_score_as_before(engine: EmbeddedBackend, text: str) -> None:
     searcher = engine._searcher()
     expected = _scores(engine, _plain_text_query(engine, text))
     assert expected
-    _assert_same_scores(expected, _scores(engine, engine._text_query(analyze(text, engine.synonyms), searcher)))
+    ranking, _finding = engine._text_queries(analyze(text, engine.synonyms), searcher)
+    _assert_same_scores(expected, _scores(engine, ranking))
 
 
 @pytest.mark.parametrize("text", ["cảng biển", "càng", "tàu tàu cá", "he thong nhan dang so container", "contai",
                                   "containr", "logistics kho lạnh", "drone giám sát", "nhiet do khu cong nghiep nhiet",
                                   "hệ thống quản lý cảng biển thông minh cho doanh nghiệp logistics", "xxxx"])
-def test_matching_query_finds_what_the_ranking_query_finds(engine: EmbeddedBackend, text: str) -> None:
+def test_finding_query_finds_what_the_ranking_query_finds(engine: EmbeddedBackend, text: str) -> None:
     searcher = engine._searcher()
-    ranking, matching = engine._text_queries(analyze(text, engine.synonyms), searcher)
-    assert _scores(engine, matching).keys() == _scores(engine, ranking).keys()
+    ranking, finding = engine._text_queries(analyze(text, engine.synonyms), searcher)
+    assert _scores(engine, finding).keys() == _scores(engine, ranking).keys()
+
+
+@pytest.mark.parametrize("word", ["container", "ontainer", "cnotainer", "xontainer", "conntainer", "coontainer",
+                                  "ocntainer", "containre", "contaner", "nhiet", "nhiett", "hnhiet", "bienx", "zzzzz"])
+def test_one_edit_words_are_those_of_the_dictionary(engine: EmbeddedBackend, word: str) -> None:
+    """Every word of a field one edit away, typos in the first two letters included: as a scan of the whole term
+    dictionary finds them."""
+    searcher = engine._searcher()
+    for name in VARIANT_FIELDS:
+        field = f"{name}_folded"
+        expected = {other for other, _count in searcher.terms_with_prefix(field, "")
+                    if other != word and within_one_edit(other, word)}
+        assert sorted(one_edit_words(searcher, field, word)) == sorted(expected), (field, word)
+    assert set(one_edit_words(searcher, "title_folded", "ontainer")) == {"container"}
+    assert set(one_edit_words(searcher, "title_folded", "nhiett")) == {"nhiet"}
+
+
+def test_the_last_word_stands_for_the_most_frequent_words_it_begins(engine: EmbeddedBackend,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    searcher = engine._searcher()
+    assert not analyze("c").terms[0].prefix  # one letter is no prefix
+    for prefix in ("ca", "co"):  # "ca" is a word too (cá): not its own variant
+        term = analyze(prefix).terms[0]
+        others = [word for word, _count in searcher.terms_with_prefix("title_folded", prefix) if word != prefix]
+        assert others  # cảng, công, container
+        monkeypatch.setattr(embedded, "PREFIX_EXPANSIONS", 50)
+        assert engine._variants(searcher, term, "title_folded") == [(word, PREFIX_WEIGHT) for word in others]
+        monkeypatch.setattr(embedded, "PREFIX_EXPANSIONS", 1)
+        assert engine._variants(searcher, term, "title_folded") == [(others[0], PREFIX_WEIGHT)]
 
 
 QUERIES = [
@@ -127,7 +182,7 @@ QUERIES = [
 def _brute_force_facets(engine: EmbeddedBackend, query: SearchQuery) -> dict[str, list[tuple[str, int]]]:
     """Each facet counted in Python over the documents its query matches (the other facets' filters applied)."""
     searcher = engine._searcher()
-    matching = engine._text_query(analyze(query.text, engine.synonyms), searcher, scoring=False)
+    _ranking, matching = engine._text_queries(analyze(query.text, engine.synonyms), searcher)
     live = {doc.id: doc for doc in _corpus(300)} | {doc.id: doc for doc in _corpus(40, seed=8, version=2)}
     facets = {}
     for facet in FACETS:
