@@ -68,6 +68,8 @@ SYNONYM_FIELDS = ("title", "title_en", "keywords", "summary", "description")
 
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.txt")
 _WORD = re.compile(r"\w+")
+#: The characters :func:`html.escape` changes.
+_HTML_SPECIAL = re.compile("[&<>\"']")
 
 
 @dataclass(frozen=True)
@@ -263,16 +265,22 @@ def _word_spans(folded: str, query: AnalyzedQuery) -> list[tuple[int, int]]:
     return spans
 
 
+def _unchanged(text: str) -> str:
+    return text
+
+
 def _mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
     end = len(text) if end is None else end
+    # Most texts hold nothing to escape: one scan for it instead of an escape per piece (a third of highlighting).
+    escape = html.escape if _HTML_SPECIAL.search(text, start, end) else _unchanged
     out, cursor = [], start
     for a, b in spans:
         if a < start or b > end:
             continue
-        out.append(html.escape(text[cursor:a]))
-        out.append(f"<mark>{html.escape(text[a:b])}</mark>")
+        out.append(escape(text[cursor:a]))
+        out.append(f"<mark>{escape(text[a:b])}</mark>")
         cursor = b
-    out.append(html.escape(text[cursor:end]))
+    out.append(escape(text[cursor:end]))
     return "".join(out)
 
 
