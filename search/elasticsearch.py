@@ -12,12 +12,12 @@ Layout of the indices (``prefix`` lets several deployments share a cluster)::
 
 Relevance is the one of :mod:`search.analysis`, the same as the embedded backend's: one ``bool`` whose ``should``
 clauses' scores add up: per query word its folded match in every field (weighted by ``FIELD_BOOSTS``), its accented
-match (``EXACT_BOOST - 1`` more, only when the word has accents), the other words the last word begins (the
-``PREFIX_EXPANSIONS`` most frequent, scored) and those one typo away (in ``VARIANT_FIELDS``); adjacent words as
-phrases (in ``PAIR_FIELDS``); synonyms of one word in ``SYNONYM_FIELDS``, of several as phrases in ``PAIR_FIELDS``; a
-long query (``LONG_QUERY_TERMS`` words) in fewer fields (``AnalyzedQuery.fields``), without typo variants. The
-business signals (priority sector, readiness, stale) re-rank the top ``RERANK_WINDOW`` hits in Python with
-:func:`search.analysis.business_factor`, as the embedded backend weighs every hit, so both order hits alike.
+match (``EXACT_BOOST - 1`` more, only when the word has accents, in ``ACCENT_FIELDS``), the other words the last word
+begins (the ``PREFIX_EXPANSIONS`` most frequent, scored) and those one typo away (in ``VARIANT_FIELDS``); adjacent
+words as phrases (in ``PAIR_FIELDS``); synonyms of one word in ``SYNONYM_FIELDS``, of several as phrases in
+``PAIR_FIELDS``; a long query (``LONG_QUERY_TERMS`` words) in fewer fields (``AnalyzedQuery.fields``), without typo
+variants. The business signals (priority sector, readiness, stale) re-rank the top ``RERANK_WINDOW`` hits in Python
+with :func:`search.analysis.business_factor`, as the embedded backend weighs every hit, so both order hits alike.
 Highlights come from :func:`search.analysis.highlight` / :func:`~search.analysis.snippet` on the original texts kept
 in ``_source.display``, not from Elasticsearch's highlighter.
 
@@ -40,6 +40,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 
 from matching.text import fold_diacritics, normalize
 from search.analysis import (
+    ACCENT_FIELDS,
     EXACT_BOOST,
     FIELD_BOOSTS,
     FUZZY_WEIGHT,
@@ -457,7 +458,7 @@ class ElasticsearchBackend(SearchBackend):
             boost = FIELD_BOOSTS[name]
             folded = f"{name}.folded"
             queries.append({"match": {folded: {"query": term.folded, "boost": boost}}})
-            if term.accented:
+            if term.accented and name in ACCENT_FIELDS:
                 queries.append({"match": {name: {"query": term.exact, "boost": boost * (EXACT_BOOST - 1)}}})
             if name not in VARIANT_FIELDS:  # (a word longer than any real one has none: see `analyze`)
                 continue

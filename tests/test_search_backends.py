@@ -292,6 +292,20 @@ def test_synonyms(catalogue: SearchBackend, text: str, expected: set[int]) -> No
     assert expected <= set(all_ids(catalogue, text))
 
 
+def test_synonyms_of_several_words_stand_whole(backend: SearchBackend) -> None:
+    # "drone" ~ "thiết bị bay không người lái": found where the whole phrase stands (title or summary), not where its
+    # words are scattered; a synonym never outranks the word typed.
+    backend.index([tech(1, "Thiết bị bay không người lái khảo sát đê biển", summary="Ảnh chụp từ trên cao."),
+                   tech(2, "Máy phun thuốc", summary="Dùng thiết bị bay không người lái phun lúa."),
+                   tech(3, "Thiết bị đo gió", summary="Người lái tàu không cần bay thử."),
+                   tech(4, "Drone giao hàng", summary="Chở bưu kiện nhỏ.")])
+    backend.refresh()
+    assert ids(backend, "drone")[0] == 4
+    assert set(all_ids(backend, "drone")) == {1, 2, 4}
+    assert run(backend, "drone").total == 3
+    assert set(all_ids(backend, "uav")) == {1, 2, 4}
+
+
 def test_long_queries_search_the_main_fields(catalogue: SearchBackend) -> None:
     # Eight words or more find by title, English title, keywords and summary (their many words are enough, and the
     # descriptions' common words made them slow); a short query still reads the descriptions.
