@@ -128,3 +128,25 @@ def test_forbidden_page_in_both_languages(create_user, auth, client, locale, tit
     auth.login(user.email)
     response = client.get("/admin/users")
     assert response.status_code == 403 and title in response.get_data(as_text=True)
+
+
+def test_templates_translate_into_the_language_in_force(app):
+    """Templates find the request's translations once; a message rendered under ``force_locale`` (a mail to someone
+    who reads English, sent during a Vietnamese request) is still in that language, and so is the next one after."""
+    from flask import render_template_string
+    from flask_babel import refresh
+
+    template = "{{ _('Search') }}|{{ ngettext('%(num)d technology', '%(num)d technologies', 2) }}"
+    with app.test_request_context("/"):
+        assert render_template_string(template) == "Tìm kiếm|2 công nghệ"
+        with force_locale("en"):
+            assert render_template_string(template) == "Search|2 technologies"
+        assert render_template_string(template) == "Tìm kiếm|2 công nghệ"
+        app.config["BABEL_DEFAULT_LOCALE"] = "en"
+        try:
+            refresh()  # the language chosen again, as after a change of language in the same request
+            assert render_template_string(template) == "Search|2 technologies"
+        finally:
+            app.config["BABEL_DEFAULT_LOCALE"] = "vi"
+    with app.app_context():  # outside a request (the CLI, mail from a job): the default language
+        assert render_template_string(template) == "Tìm kiếm|2 công nghệ"
