@@ -462,15 +462,17 @@ class ElasticsearchBackend(SearchBackend):
                 queries.append({"match": {name: {"query": term.exact, "boost": boost * (EXACT_BOOST - 1)}}})
             if name not in VARIANT_FIELDS:  # (a word longer than any real one has none: see `analyze`)
                 continue
-            # The word itself is matched in full above: its variants are the other words (as in the embedded engine).
-            # Scored like words (``top_terms_N``); beyond N words that begin alike, Elasticsearch keeps the first N in
-            # term order where the embedded engine keeps the most frequent.
+            # The word itself is matched in full above: its variants are the other words, scored like words.
             if term.prefix:
-                queries.append({"bool": {
-                    "must": {"prefix": {folded: {"value": term.folded, "rewrite": f"top_terms_{PREFIX_EXPANSIONS}"}}},
-                    "must_not": {"term": {folded: term.folded}}, "boost": boost * PREFIX_WEIGHT}})
+                # The longer words that begin with it (a word of letters and digits needs no escaping); beyond N of
+                # them Elasticsearch keeps the first N in term order, the embedded engine the most frequent.
+                queries.append({"regexp": {folded: {"value": f"{term.folded}.+", "boost": boost * PREFIX_WEIGHT,
+                                                    "rewrite": f"top_terms_{PREFIX_EXPANSIONS}"}}})
             if term.fuzzy:
                 # prefix_length 0: a typo in the first letter counts too, as in the embedded engine and the highlights.
+                # NOTE: a fuzzy query cannot leave out the word itself, so a document holding it gets no typo score
+                # here, where the embedded engine also adds its other one-typo words ("containers" beside
+                # "container"): a small difference in scores, none in what is found.
                 queries.append({"bool": {
                     "must": {"fuzzy": {folded: {"value": term.folded, "fuzziness": 1, "prefix_length": 0,
                                                 "transpositions": True}}},

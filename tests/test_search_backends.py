@@ -282,6 +282,8 @@ def test_prefix_and_typo_variants_only_in_the_short_fields(backend: SearchBacken
     backend.refresh()
     assert set(all_ids(backend, "propylene")) == {1, 2}
     assert all_ids(backend, "propylen") == [2]  # the last word as a prefix (and one letter short: a typo)
+    assert all_ids(backend, "propy") == [2]  # a prefix only
+    assert all_ids(backend, "propy nhiet") == [1]  # not a prefix once another word follows
     assert all_ids(backend, "propilene") == [2]  # one typo
 
 
