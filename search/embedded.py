@@ -63,7 +63,7 @@ WRITER_HEAP = 32_000_000
 #: every search works through each segment in turn, and at 100k one segment instead of four searched ~13% faster.
 #: Only the process that rebuilds (``flask search reindex``) uses it, and only as much as it fills.
 REBUILD_HEAP = 256_000_000
-SCHEMA_VERSION = "technologies-v6"
+SCHEMA_VERSION = "technologies-v7"
 #: The adjacent word pairs of ``PAIR_FIELDS`` are indexed as single terms (``{name}_pairs``): the boost for two
 #: adjacent query words is then one term lookup, not a positional phrase match (which was most of a multi-word
 #: search's cost). Scored as the phrase would be: see :meth:`EmbeddedBackend._pair_clause`.
@@ -122,6 +122,10 @@ def _schema() -> tantivy.Schema:
     for name in PAIR_FIELDS:
         # Term frequencies are all the pairs need (no positions).
         builder.add_text_field(f"{name}_pairs", tokenizer_name="whitespace", index_option="freq")
+    for name in VARIANT_FIELDS:
+        # Every word spelt backwards: its term dictionary finds the words that end alike (see one_edit_words); only
+        # the dictionary is read, so no frequencies or positions.
+        builder.add_text_field(f"{name}_reversed", tokenizer_name="whitespace", index_option="basic")
     builder.add_text_field("sector", tokenizer_name="raw", fast=True)
     builder.add_text_field("transfer_mode", tokenizer_name="raw", fast=True)
     for field in FACET_SETS.values():
@@ -153,32 +157,33 @@ def _pairs(text: str) -> str:
     return " ".join(pairs + [PAIR_PAD] * (len(words) - len(pairs)))
 
 
+def _reversed(text: str) -> str:
+    """The words of ``text`` (as the engine's tokenizer splits it into words), each spelt backwards, for the
+    ``whitespace`` tokenizer."""
+    return " ".join(token.text[::-1] for token in _WORDS.pre_tokenize(text).tokens)
+
+
 def _idf(doc_freq: int, doc_count: int) -> float:
     """The engine's BM25 idf (tantivy ``bm25::idf``)."""
     return math.log(1.0 + (doc_count - doc_freq + 0.5) / (doc_freq + 0.5))
 
 
-#: Letters tried in the first two positions of a word when looking for its one-typo neighbours (see
-#: :func:`one_edit_words`); the word's own letters are tried too.
-_TYPO_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+def one_edit_words(searcher: tantivy.Searcher, name: str, word: str) -> list[str]:
+    """The words of text field ``name`` (in ``VARIANT_FIELDS``) one edit (insertion, deletion, substitution or
+    adjacent swap) away from ``word``, in dictionary order.
 
-
-def one_edit_words(searcher: tantivy.Searcher, field: str, word: str) -> list[str]:
-    """The words of ``field`` one edit (insertion, deletion, substitution or adjacent swap) away from ``word``.
-
-    A word with the typo after its first two letters starts as ``word`` does: those are read from the term
-    dictionary and checked. A typo in the first two letters is looked up candidate by candidate (about 150, a
-    fraction of a microsecond each), with the letters of ``_TYPO_LETTERS`` and of the word."""
-    found = [other for other, _count in searcher.terms_with_prefix(field, word[:2])
-             if other != word and within_one_edit(other, word)]
-    letters = _TYPO_LETTERS | set(word)
-    head, rest = word[:2], word[2:]
-    candidates = {word[1:], word[0] + rest, word[1] + word[0] + rest, word[0] + word[2:3] + word[1] + word[3:]}
-    for letter in letters:
-        candidates |= {letter + word[1:], word[0] + letter + rest, letter + word, word[0] + letter + word[1:]}
-    found += [other for other in candidates
-              if other[:2] != head and other != word and searcher.doc_freq(field, other)]
-    return found
+    A typo in the second half of ``word`` leaves its first half as it was, one in the first half its second half:
+    the words that begin like the first half are read from the field's term dictionary, those that end like the
+    second half from the dictionary of its words spelt backwards (``_reversed``), and checked. A swap across the
+    middle keeps neither and is looked up. Exact whatever the letters, and the lists read are short."""
+    field, half = f"{name}_folded", len(word) // 2
+    found = {other for other, _count in searcher.terms_with_prefix(field, word[:half])}
+    found |= {other[::-1] for other, _count in searcher.terms_with_prefix(f"{name}_reversed", word[half:][::-1])}
+    if half:
+        swapped = word[:half - 1] + word[half] + word[half - 1] + word[half + 1:]
+        if searcher.doc_freq(field, swapped):
+            found.add(swapped)
+    return sorted(other for other in found if other != word and within_one_edit(other, word))
 
 
 def _total(aggregation: dict) -> int:
@@ -307,6 +312,8 @@ class EmbeddedBackend(SearchBackend):
             document.add_text(f"{name}_folded", folded_texts[name])
             if name in PAIR_FIELDS:
                 document.add_text(f"{name}_pairs", _pairs(folded_texts[name]))
+            if name in VARIANT_FIELDS:
+                document.add_text(f"{name}_reversed", _reversed(folded_texts[name]))
         for sector in doc.sectors:
             document.add_text("sector", sector)
         for mode in doc.transfer_modes:
@@ -386,8 +393,9 @@ class EmbeddedBackend(SearchBackend):
         queries in one flat union, which the engine runs several times faster than nested disjunctions or the
         automata of its prefix and fuzzy queries (bench, 100k: ranking p50 4.9 -> 2.0 ms); a synonym of three words
         or more (an intersection) sits beside that union, not in it, which would take the union off its fast path
-        (a search of six common words took 9 ms instead of 5). The finding query leaves out the accented words and
-        the pairs: they only match where the folded words do."""
+        (a search of six common words took 9 ms instead of 5). The finding query leaves out the pairs: they only
+        match where the folded words do. (Not so the accented words: a combining mark that NFC cannot attach to its
+        letter splits a word in the accented text only.)"""
         Q, Should = tantivy.Query, tantivy.Occur.Should
         if analyzed.empty:
             return Q.all_query(), Q.all_query()
@@ -395,9 +403,7 @@ class EmbeddedBackend(SearchBackend):
         scoring: list[tuple[tantivy.Query, float]] = []
         for term, count in Counter(analyzed.terms).items():
             # A word (or pair) typed twice weighs twice, as two equal clauses would: one clause, boosted, costs half.
-            words, accents = self._term_clauses(searcher, term, analyzed.fields)
-            finding += [(query, boost * count) for query, boost in words]
-            scoring += [(query, boost * count) for query, boost in accents]
+            finding += [(query, boost * count) for query, boost in self._term_clauses(searcher, term, analyzed.fields)]
         for pair, count in Counter(analyzed.pairs).items():
             scoring += [(query, boost * count) for query, boost in self._pair_clauses(searcher, pair, PHRASE_BOOST / 2)]
         phrases: list[tuple[tantivy.Query, float]] = []
@@ -415,41 +421,44 @@ class EmbeddedBackend(SearchBackend):
 
         return union(finding + scoring, True), union(finding, False)
 
-    def _term_clauses(self, searcher: tantivy.Searcher, term: Term, fields: tuple[str, ...]
-                      ) -> tuple[list[tuple[tantivy.Query, float]], list[tuple[tantivy.Query, float]]]:
-        """A word's clauses with their boosts: folded in every field and, in ``VARIANT_FIELDS``, the words of the
-        index it stands for as a prefix or with one typo; then its accented form, which adds to the folded match."""
+    def _term_clauses(self, searcher: tantivy.Searcher, term: Term,
+                      fields: tuple[str, ...]) -> list[tuple[tantivy.Query, float]]:
+        """A word's clauses with their boosts: folded in every field, its accented form (which adds to the folded
+        match) in ``ACCENT_FIELDS``, and in ``VARIANT_FIELDS`` the words of the index it stands for as a prefix or
+        with one typo."""
         Q = tantivy.Query
-        words, accents = [], []
+        clauses = []
         for name in fields:
             boost = FIELD_BOOSTS[name]
-            words.append((Q.term_query(self.schema, f"{name}_folded", term.folded), boost))
-            if name in VARIANT_FIELDS:
-                words += [(Q.term_query(self.schema, f"{name}_folded", word), boost * weight)
-                          for word, weight in self._variants(searcher, term, f"{name}_folded")]
+            clauses.append((Q.term_query(self.schema, f"{name}_folded", term.folded), boost))
             if term.accented and name in ACCENT_FIELDS:
-                accents.append((Q.term_query(self.schema, f"{name}_exact", term.exact), boost * (EXACT_BOOST - 1)))
-        return words, accents
+                clauses.append((Q.term_query(self.schema, f"{name}_exact", term.exact), boost * (EXACT_BOOST - 1)))
+            if name in VARIANT_FIELDS:
+                clauses += [(Q.term_query(self.schema, f"{name}_folded", word), boost * weight)
+                            for word, weight in self._variants(searcher, term, name)]
+        return clauses
 
     @staticmethod
-    def _variants(searcher: tantivy.Searcher, term: Term, field: str) -> list[tuple[str, float]]:
-        """The words of ``field`` that ``term`` matches as a prefix (its ``PREFIX_EXPANSIONS`` most frequent) or with
-        one typo, each with its weight relative to a full match; not the word itself (matched in full already)."""
+    def _variants(searcher: tantivy.Searcher, term: Term, name: str) -> list[tuple[str, float]]:
+        """The words of text field ``name`` that ``term`` matches as a prefix (its ``PREFIX_EXPANSIONS`` most
+        frequent) or with one typo, each with its weight relative to a full match; not the word itself (matched in
+        full already)."""
         found: dict[str, float] = {}
         if term.prefix:
-            for word, _count in searcher.terms_with_prefix(field, term.folded, limit=PREFIX_EXPANSIONS + 1):
+            for word, _count in searcher.terms_with_prefix(f"{name}_folded", term.folded, limit=PREFIX_EXPANSIONS + 1):
                 if word != term.folded and len(found) < PREFIX_EXPANSIONS:
                     found[word] = PREFIX_WEIGHT
         if term.fuzzy:
-            for word in one_edit_words(searcher, field, term.folded):
+            for word in one_edit_words(searcher, name, term.folded):
                 found.setdefault(word, FUZZY_WEIGHT)
         return list(found.items())
 
     def _synonym_clauses(self, searcher: tantivy.Searcher, words: tuple[str, ...],
                          fields: tuple[str, ...]) -> list[tuple[tantivy.Query, float]]:
-        """A synonym of the query: one word, in ``SYNONYM_FIELDS``; several, where all their adjacent pairs stand
-        (in ``PAIR_FIELDS``, whose pair terms make this an intersection of rare terms rather than a phrase query
-        over common words: "nuôi trồng thủy sản" as a phrase in every description took 10 ms at 100k)."""
+        """A synonym of the query: one word, in ``SYNONYM_FIELDS``; several, where they stand as a phrase in a field
+        of ``PAIR_FIELDS``. The intersection of the phrase's pair terms, which are rare, finds the few documents
+        where the phrase's positions are then checked (it scores nothing): a phrase query alone walks the postings of
+        its common words ("nuôi trồng thủy sản" in every description took 10 ms at 100k)."""
         Q = tantivy.Query
         if len(words) == 1:
             return [(Q.term_query(self.schema, f"{name}_folded", words[0]), FIELD_BOOSTS[name])
@@ -460,6 +469,8 @@ class EmbeddedBackend(SearchBackend):
             if name not in fields or not all(searcher.doc_freq(f"{name}_pairs", pair) for pair in pairs):
                 continue
             terms = [Q.term_query(self.schema, f"{name}_pairs", pair, index_option="freq") for pair in pairs]
+            if len(terms) > 1:  # (the pairs of three words or more can all stand, apart from each other)
+                terms.append(Q.const_score_query(Q.phrase_query(self.schema, f"{name}_folded", list(words)), 0.0))
             query = terms[0] if len(terms) == 1 else Q.boolean_query([(tantivy.Occur.Must, t) for t in terms])
             clauses.append((query, FIELD_BOOSTS[name] / len(pairs)))
         return clauses
