@@ -400,12 +400,13 @@ class EmbeddedBackend(SearchBackend):
         if analyzed.empty:
             return Q.all_query(), Q.all_query()
         finding: list[tuple[tantivy.Query, float]] = []
-        scoring: list[tuple[tantivy.Query, float]] = []
+        score_only: list[tuple[tantivy.Query, float]] = []
         for term, count in Counter(analyzed.terms).items():
             # A word (or pair) typed twice weighs twice, as two equal clauses would: one clause, boosted, costs half.
             finding += [(query, boost * count) for query, boost in self._term_clauses(searcher, term, analyzed.fields)]
         for pair, count in Counter(analyzed.pairs).items():
-            scoring += [(query, boost * count) for query, boost in self._pair_clauses(searcher, pair, PHRASE_BOOST / 2)]
+            score_only += [(query, boost * count)
+                           for query, boost in self._pair_clauses(searcher, pair, PHRASE_BOOST / 2)]
         phrases: list[tuple[tantivy.Query, float]] = []
         for alternative in analyzed.alternatives:
             (finding if len(alternative) <= 2 else phrases).extend(
@@ -419,7 +420,7 @@ class EmbeddedBackend(SearchBackend):
             return Q.boolean_query([(Should, terms)] + [(Should, Q.boost_query(query, boost) if boosted else query)
                                                         for query, boost in phrases])
 
-        return union(finding + scoring, True), union(finding, False)
+        return union(finding + score_only, True), union(finding, False)
 
     def _term_clauses(self, searcher: tantivy.Searcher, term: Term,
                       fields: tuple[str, ...]) -> list[tuple[tantivy.Query, float]]:
