@@ -66,7 +66,7 @@ REBUILD_HEAP = 256_000_000
 SCHEMA_VERSION = "technologies-v7"
 #: The adjacent word pairs of ``PAIR_FIELDS`` are indexed as single terms (``{name}_pairs``): the boost for two
 #: adjacent query words is then one term lookup, not a positional phrase match (which was most of a multi-word
-#: search's cost). Scored as the phrase would be: see :meth:`EmbeddedBackend._pair_clause`.
+#: search's cost). Scored as the phrase would be: see :meth:`EmbeddedBackend._pair_clauses`.
 #: Joins the two words of a pair (never in a word).
 PAIR_JOINER = "\x1f"
 #: Fills a document's ``_pairs`` field up to the word count of its text field, so both have the same length (BM25's
@@ -148,19 +148,22 @@ def _weight(doc: IndexDoc) -> float:
     return 2 ** (business_factor(doc.priority, doc.trl, doc.stale) / BUSINESS_FLOOR) - 2
 
 
-def _pairs(text: str) -> str:
-    """The adjacent word pairs of ``text`` (as the engine's tokenizer splits it into words), padded to its word
-    count, for the ``whitespace`` tokenizer."""
-    words = _WORDS.pre_tokenize(text).tokens
+def _words(text: str) -> list:
+    """The words of ``text`` as the engine's tokenizer for the ``_folded`` fields splits it (with their positions)."""
+    return _WORDS.pre_tokenize(text).tokens
+
+
+def _pairs(words: list) -> str:
+    """The adjacent pairs of ``words`` (see :func:`_words`), padded to their count, for the ``whitespace``
+    tokenizer."""
     pairs = [f"{a.text}{PAIR_JOINER}{b.text}" for a, b in zip(words, words[1:], strict=False)
              if b.position == a.position + 1]
     return " ".join(pairs + [PAIR_PAD] * (len(words) - len(pairs)))
 
 
-def _reversed(text: str) -> str:
-    """The words of ``text`` (as the engine's tokenizer splits it into words), each spelt backwards, for the
-    ``whitespace`` tokenizer."""
-    return " ".join(token.text[::-1] for token in _WORDS.pre_tokenize(text).tokens)
+def _reversed(words: list) -> str:
+    """``words`` (see :func:`_words`), each spelt backwards, for the ``whitespace`` tokenizer."""
+    return " ".join(token.text[::-1] for token in words)
 
 
 def _idf(doc_freq: int, doc_count: int) -> float:
@@ -310,10 +313,12 @@ class EmbeddedBackend(SearchBackend):
             folded_texts[name] = fold_diacritics(exact)
             document.add_text(f"{name}_exact", exact)
             document.add_text(f"{name}_folded", folded_texts[name])
-            if name in PAIR_FIELDS:
-                document.add_text(f"{name}_pairs", _pairs(folded_texts[name]))
-            if name in VARIANT_FIELDS:
-                document.add_text(f"{name}_reversed", _reversed(folded_texts[name]))
+            if name in PAIR_FIELDS or name in VARIANT_FIELDS:
+                words = _words(folded_texts[name])
+                if name in PAIR_FIELDS:
+                    document.add_text(f"{name}_pairs", _pairs(words))
+                if name in VARIANT_FIELDS:
+                    document.add_text(f"{name}_reversed", _reversed(words))
         for sector in doc.sectors:
             document.add_text("sector", sector)
         for mode in doc.transfer_modes:
@@ -413,12 +418,11 @@ class EmbeddedBackend(SearchBackend):
                 self._synonym_clauses(searcher, alternative, analyzed.fields))
 
         def union(clauses: list[tuple[tantivy.Query, float]], boosted: bool) -> tantivy.Query:
-            terms = Q.boolean_query([(Should, Q.boost_query(query, boost) if boosted else query)
-                                     for query, boost in clauses])
-            if not phrases:
-                return terms
-            return Q.boolean_query([(Should, terms)] + [(Should, Q.boost_query(query, boost) if boosted else query)
-                                                        for query, boost in phrases])
+            def should(items: list[tuple[tantivy.Query, float]]) -> list:
+                return [(Should, Q.boost_query(query, boost) if boosted else query) for query, boost in items]
+
+            terms = Q.boolean_query(should(clauses))
+            return Q.boolean_query([(Should, terms)] + should(phrases)) if phrases else terms
 
         return union(finding + score_only, True), union(finding, False)
 
@@ -470,10 +474,13 @@ class EmbeddedBackend(SearchBackend):
             if name not in fields or not all(searcher.doc_freq(f"{name}_pairs", pair) for pair in pairs):
                 continue
             terms = [Q.term_query(self.schema, f"{name}_pairs", pair, index_option="freq") for pair in pairs]
-            if len(terms) > 1:  # (the pairs of three words or more can all stand, apart from each other)
-                terms.append(Q.const_score_query(Q.phrase_query(self.schema, f"{name}_folded", list(words)), 0.0))
-            query = terms[0] if len(terms) == 1 else Q.boolean_query([(tantivy.Occur.Must, t) for t in terms])
-            clauses.append((query, FIELD_BOOSTS[name] / len(pairs)))
+            if len(terms) == 1:
+                clauses.append((terms[0], FIELD_BOOSTS[name]))
+                continue
+            # The pairs of three words or more can all stand, apart from each other: the phrase is checked too.
+            terms.append(Q.const_score_query(Q.phrase_query(self.schema, f"{name}_folded", list(words)), 0.0))
+            clauses.append((Q.boolean_query([(tantivy.Occur.Must, term) for term in terms]),
+                            FIELD_BOOSTS[name] / len(pairs)))
         return clauses
 
     def _pair_clauses(self, searcher: tantivy.Searcher, pair: tuple[str, str],
