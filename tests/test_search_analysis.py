@@ -15,6 +15,7 @@ from search.analysis import (
     snippet,
     within_one_edit,
 )
+from tests.typos import random_edit
 
 
 def _reference(query: AnalyzedQuery, word: str) -> bool:
@@ -31,16 +32,7 @@ def _variants(rng: random.Random, word: str, letters: str) -> list[str]:
     for _ in range(12):
         w = word
         for _ in range(rng.choice([1, 1, 2])):
-            i = rng.randrange(len(w) + 1)
-            action = rng.choice(["insert", "delete", "replace", "swap"])
-            if action == "insert":
-                w = w[:i] + rng.choice(letters) + w[i:]
-            elif action == "delete" and i < len(w):
-                w = w[:i] + w[i + 1:]
-            elif action == "replace" and i < len(w):
-                w = w[:i] + rng.choice(letters) + w[i + 1:]
-            elif action == "swap" and i + 1 < len(w):
-                w = w[:i] + w[i + 1] + w[i] + w[i + 2:]
+            w = random_edit(rng, w, letters)
         out.append(w)
     return out
 

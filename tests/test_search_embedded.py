@@ -24,6 +24,7 @@ from search.analysis import (
 )
 from search.base import FACETS, IndexDoc, SearchQuery
 from search.embedded import FACET_FIELDS, EmbeddedBackend, one_edit_words
+from tests.typos import random_edit
 
 WORDS = ("hệ thống nhận dạng số container cảng biển đóng tàu cá xa bờ kho lạnh thủy sản xử lý nước thải khu công "
          "nghiệp giám sát nhiệt độ cang bien dong tau container yard smart port").split()
@@ -161,17 +162,7 @@ def test_one_edit_words_whatever_the_letters_and_the_place_of_the_typo(tmp_path:
     bases = ["orsted", "container", "nhiet", "mang5g", "жарка", "ørsted", "kho"]
 
     def edit(word: str) -> str:
-        i = rng.randrange(len(word) + 1)
-        action = rng.choice(["insert", "delete", "replace", "swap"])
-        if action == "insert":
-            return word[:i] + rng.choice(letters) + word[i:]
-        if action == "delete" and i < len(word):
-            return word[:i] + word[i + 1:]
-        if action == "replace" and i < len(word):
-            return word[:i] + rng.choice(letters) + word[i + 1:]
-        if action == "swap" and i + 1 < len(word):
-            return word[:i] + word[i + 1] + word[i] + word[i + 2:]
-        return word
+        return random_edit(rng, word, letters)
 
     words = sorted({edit(edit(base)) if rng.random() < 0.3 else edit(base) for base in bases for _ in range(120)})
     backend = EmbeddedBackend(str(tmp_path / "index"))
