@@ -14,12 +14,13 @@ page, facets included, as the page asks), with p50/p95/p99 latency overall and p
 Target: p95 under 10 ms at 100k.
 
 Through HTTP, at ``--http-size``: a migrated SQLite database filled with the same generated catalogue (bulk inserts),
-``flask search reindex``, then gunicorn with the workers and threads ``scripts/run.sh`` serves with (``--gunicorn``
-adds other configurations to compare) driven by 8 keep-alive client threads on ``/technologies?q=…`` (the HTML search
-page) and ``/api/v1/technologies?q=…`` with the same query mix. Target: page p95 under 50 ms at 10k with 8
-concurrent clients on 2 cores, judged on the run script's configuration. The client threads share the machine's
-cores with the server, as they would with wrk or hey; the "worker cores" column shows how much CPU the workers got
-(below ~1.8 on 2 cores, something else was running).
+``flask search reindex``, then gunicorn as ``scripts/run.sh`` serves (its settings,
+``marketplace/gunicorn_config.py``, access log included; ``--gunicorn`` adds other workers x threads configurations
+to compare) driven by 8 keep-alive client threads on ``/technologies?q=…`` (the HTML search page) and
+``/api/v1/technologies?q=…`` with the same query mix. Target: page p95 under 50 ms at 10k with 8 concurrent clients
+on 2 cores, judged on the run script's configuration. The client threads share the machine's cores with the server,
+as they would with wrk or hey; the "worker cores" column shows how much CPU the workers got (below ~1.8 on 2 cores,
+something else was running).
 
 Everything is deterministic (seeded) and written under a temporary directory, removed at the end.
 """
@@ -30,6 +31,7 @@ import argparse
 import cProfile
 import dataclasses
 import http.client
+import importlib
 import itertools
 import json
 import math
@@ -38,7 +40,6 @@ import os
 import pstats
 import queue
 import random
-import re
 import resource
 import shutil
 import signal
@@ -783,8 +784,10 @@ class Gunicorn:
     def __init__(self, tmp: Path, database: str, index_dir: str, workers: int, threads: int) -> None:
         self.port = _free_port()
         self.log = tmp / f"gunicorn-{workers}x{threads}.log"
-        self.command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(workers), "--threads", str(threads),
-                        "--bind", f"127.0.0.1:{self.port}", "--timeout", "60", "--log-level", "warning",
+        # run.sh's settings (with their access log, kept in the log file), the workers and threads of this run.
+        self.command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", f"python:{SERVER_SETTINGS}",
+                        "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{self.port}",
+                        "--access-logfile", str(self.log), "--timeout", "60", "--log-level", "warning",
                         "marketplace:create_app()"]
         self.env = {key: value for key, value in os.environ.items()
                     if key not in {"ELASTICSEARCH_URL", "REDIS_URL", "SEARCH_BACKEND", "TRUSTED_HOSTS", "PROXY_FIX"}}
@@ -973,21 +976,13 @@ def run_http(size: int, clients: int, seconds: float, max_requests: int, configs
 
 # --- Main ---------------------------------------------------------------------------------------------------------
 
-RUN_SCRIPT = ROOT / "scripts" / "run.sh"
+SERVER_SETTINGS = "marketplace.gunicorn_config"  # what scripts/run.sh serves with
 
 
 def run_script_config() -> tuple[int, int]:
-    """The gunicorn workers and threads that ``scripts/run.sh`` serves with by default (gunicorn's own defaults, 1
-    and 1, for an option it does not give)."""
-    text = RUN_SCRIPT.read_text(encoding="utf-8")
-    command = text[text.index("bin/gunicorn"):]
-
-    def option(name: str) -> int:
-        # `--workers 3`, `--workers=3` or `--workers "${WEB_CONCURRENCY:-3}"`
-        found = re.search(rf'--{name}[ =]"?(?:\$\{{\w+:-)?(\d+)', command)
-        return int(found.group(1)) if found else 1
-
-    return option("workers"), option("threads")
+    """The gunicorn workers and threads that ``scripts/run.sh`` serves with by default."""
+    settings = importlib.import_module(SERVER_SETTINGS)
+    return settings.DEFAULT_WORKERS, getattr(settings, "threads", 1)  # gunicorn's default: 1 thread
 
 
 def config_label(workers: int, threads: int) -> str:

@@ -17,5 +17,5 @@ fi
 .venv/bin/flask demo load --if-empty
 .venv/bin/flask search reindex   # the search index follows the database from here on (outbox)
 
-exec .venv/bin/gunicorn --workers "${WEB_CONCURRENCY:-2}" --bind "${BIND:-127.0.0.1:5000}" \
-  --access-logfile - "marketplace:create_app()"
+# Workers (WEB_CONCURRENCY, default 2), address (BIND) and the rest: marketplace/gunicorn_config.py.
+exec .venv/bin/gunicorn --config python:marketplace.gunicorn_config "marketplace:create_app()"

@@ -228,19 +228,20 @@ def _spans(text: str, query: AnalyzedQuery, folded: str | None = None) -> list[t
     folded = folded if folded is not None and len(folded) == len(text) else folded_copy(text)
     if folded is None:
         return []
-    # Synonyms of several words are marked only where the whole phrase stands.
-    phrases = [p for p in query.alternatives if len(p) > 1]
+    words = set(_WORD.findall(folded))
+    spans = _word_spans(folded, query, words)
+    # Synonyms of several words are marked only where the whole phrase stands (looked for only when the text has
+    # all of a phrase's words: most texts have none, and the word-by-word scan is the costly part).
+    phrases = [p for p in query.alternatives if len(p) > 1 and words.issuperset(p)]
     if not phrases:
-        return _word_spans(folded, query)
-    matches = query.matches
-    words = list(_WORD.finditer(folded))
-    spans = [m.span() for m in words if matches(m[0])]
-    tokens = [m[0] for m in words] if phrases else []
+        return spans
+    found = list(_WORD.finditer(folded))
+    tokens = [m[0] for m in found]
     for phrase in phrases:
         n = len(phrase)
         for i in range(len(tokens) - n + 1):
             if tuple(tokens[i:i + n]) == phrase:
-                spans.extend((m.start(), m.end()) for m in words[i:i + n])
+                spans.extend(m.span() for m in found[i:i + n])
     return sorted(set(spans))
 
 
@@ -249,11 +250,11 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-def _word_spans(folded: str, query: AnalyzedQuery) -> list[tuple[int, int]]:
-    r"""The spans of the words of ``folded`` that the query matches, sorted: the words of :data:`_WORD` (runs of
-    ``\w``) found with C-level string and set operations, so that the cost goes with the few matched words rather
-    than with every word of the text (highlighting a page was a tenth of a search)."""
-    matched = query.matched_words(set(_WORD.findall(folded)))
+def _word_spans(folded: str, query: AnalyzedQuery, words: set[str]) -> list[tuple[int, int]]:
+    r"""The spans of the words of ``folded`` (``words``: its words as :data:`_WORD` finds them, runs of ``\w``) that
+    the query matches, sorted: found with C-level string and set operations, so that the cost goes with the few
+    matched words rather than with every word of the text (highlighting a page was a tenth of a search)."""
+    matched = query.matched_words(words)
     spans = []
     for word in matched:
         size, start = len(word), folded.find(word)

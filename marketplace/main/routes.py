@@ -7,7 +7,6 @@ from flask import current_app, jsonify, redirect, render_template, session
 from flask_login import current_user
 
 from marketplace import authz
-from marketplace.auth.forms import LogoutForm
 from marketplace.db import commit
 from marketplace.extensions import db
 from marketplace.i18n import SESSION_KEY
@@ -15,13 +14,6 @@ from marketplace.main import bp
 from marketplace.main.forms import LanguageForm
 from marketplace.main.services import dashboard_figures, public_overview
 from marketplace.web import safe_next_url
-
-
-@bp.app_context_processor
-def _layout_forms() -> dict[str, object]:
-    # The header's sign-out and language buttons post forms, so every page needs their CSRF tokens. They never read
-    # the request's form: an error page (a body too large, say) must render without touching it.
-    return {"logout_form": LogoutForm(formdata=None), "language_form": LanguageForm(formdata=None)}
 
 
 @bp.route("/")
