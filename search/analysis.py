@@ -245,26 +245,23 @@ def _spans(text: str, query: AnalyzedQuery, folded: str | None = None) -> list[t
     return sorted(set(spans))
 
 
-def _is_word_char(char: str) -> bool:
-    # What `\w` matches in a str pattern.
-    return char.isalnum() or char == "_"
-
-
 def _word_spans(folded: str, query: AnalyzedQuery, words: set[str]) -> list[tuple[int, int]]:
     r"""The spans of the words of ``folded`` (``words``: its words as :data:`_WORD` finds them, runs of ``\w``) that
     the query matches, sorted: found with C-level string and set operations, so that the cost goes with the few
     matched words rather than with every word of the text (highlighting a page was a tenth of a search)."""
     matched = query.matched_words(words)
     spans = []
+    # Padded, so that every match has a character on each side; a word is a whole run of word characters (what
+    # `\w` matches: letters, digits, "_"), as `_WORD` finds it, not a part of a longer word.
+    padded = f" {folded} "
     for word in matched:
-        size, start = len(word), folded.find(word)
+        size, start = len(word), padded.find(word)
         while start >= 0:
             end = start + size
-            # A whole run of word characters, as `_WORD` finds it, not a part of a longer word.
-            if (start == 0 or not _is_word_char(folded[start - 1])) and (
-                    end == len(folded) or not _is_word_char(folded[end])):
-                spans.append((start, end))
-            start = folded.find(word, end)
+            before, after = padded[start - 1], padded[end]
+            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+                spans.append((start - 1, end - 1))
+            start = padded.find(word, end)
     spans.sort()
     return spans
 
@@ -311,6 +308,8 @@ def snippet(texts: list[str], query: AnalyzedQuery, length: int = 240,
         spans = _spans(text, query, folded_text)
         if not spans:
             continue
+        if len(text) <= length:  # the whole text (most summaries)
+            return _mark(text, spans)
         best_start, best_count = 0, -1
         # Word spans are sorted and never overlap, so their ends are sorted too: those inside a window are a run,
         # found by bisection rather than by testing every span for every window.

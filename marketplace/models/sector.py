@@ -36,6 +36,11 @@ class Sector(db.Model):
     def __repr__(self) -> str:
         return f"<Sector {self.slug}>"
 
+    @staticmethod
+    def name_field(locale: str) -> str:
+        """The attribute that holds sector names in ``locale`` ("vi" or "en")."""
+        return "name_en" if locale == "en" else "name_vi"
+
     def name(self, locale: str) -> str:
         """The sector's name in ``locale`` ("vi" or "en")."""
-        return self.name_en if locale == "en" else self.name_vi
+        return getattr(self, Sector.name_field(locale))
