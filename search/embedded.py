@@ -569,14 +569,17 @@ class EmbeddedBackend(SearchBackend):
         facets = {}
         for facet in FACETS:
             buckets = results.get(facet, {}).get("buckets", [])
-            totals: Counter[str] = Counter()
-            for bucket in buckets:
-                key, count = bucket["key"], int(bucket["doc_count"])
-                if facet in FACET_SETS and facet not in by_field:
-                    for value in key.split(SET_SEPARATOR):
-                        totals[value] += count
-                else:
-                    totals[str(key).removesuffix(".0") if isinstance(key, float) else str(key)] += count
+            totals: dict[str, int] = {}
+            if facet in FACET_SETS and facet not in by_field:  # a combination's count goes to each of its values
+                for bucket in buckets:
+                    count = int(bucket["doc_count"])
+                    for value in bucket["key"].split(SET_SEPARATOR):
+                        totals[value] = totals.get(value, 0) + count
+            else:
+                for bucket in buckets:
+                    key = bucket["key"]
+                    value = str(key).removesuffix(".0") if isinstance(key, float) else str(key)
+                    totals[value] = totals.get(value, 0) + int(bucket["doc_count"])
             counts = [FacetCount(value, count) for value, count in totals.items()]
             facets[facet] = sorted(counts, key=lambda c: (-c.count, c.value))[:FACET_SIZE]
         return facets
