@@ -784,11 +784,12 @@ class Gunicorn:
     def __init__(self, tmp: Path, database: str, index_dir: str, workers: int, threads: int) -> None:
         self.port = _free_port()
         self.log = tmp / f"gunicorn-{workers}x{threads}.log"
-        # run.sh's settings (with their access log, kept in the log file), the workers and threads of this run.
+        # run.sh's settings (with their access log, kept in a file of its own: gunicorn appends to it, while its
+        # errors go to self.log), the workers and threads of this run.
         self.command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", f"python:{SERVER_SETTINGS}",
                         "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{self.port}",
-                        "--access-logfile", str(self.log), "--timeout", "60", "--log-level", "warning",
-                        "marketplace:create_app()"]
+                        "--access-logfile", str(self.log.with_suffix(".access.log")), "--timeout", "60",
+                        "--log-level", "warning", "marketplace:create_app()"]
         self.env = {key: value for key, value in os.environ.items()
                     if key not in {"ELASTICSEARCH_URL", "REDIS_URL", "SEARCH_BACKEND", "TRUSTED_HOSTS", "PROXY_FIX"}}
         self.env.update(APP_ENV="production", SECRET_KEY="bench-search-" + os.urandom(8).hex(), DATABASE_URL=database,

@@ -12,8 +12,9 @@ import os
 
 DEFAULT_WORKERS = 2
 
-workers = int(os.environ.get("WEB_CONCURRENCY", DEFAULT_WORKERS))
-bind = os.environ.get("BIND", "127.0.0.1:5000")
+# An empty variable counts as unset, as `${BIND:-…}` did in run.sh.
+workers = int(os.environ.get("WEB_CONCURRENCY") or DEFAULT_WORKERS)
+bind = os.environ.get("BIND") or "127.0.0.1:5000"
 accesslog = "-"
 
 # A page leaves almost no garbage cycles (reference counting frees its objects), but at Python's default threshold
@@ -24,7 +25,10 @@ YOUNG_GENERATION_THRESHOLD = 7_000
 
 def post_worker_init(worker: object) -> None:
     """Once the worker has loaded the app: its modules, templates and mappers live as long as the worker, so the
-    cyclic garbage collector stops walking them (``gc.freeze``), and collects young objects less often."""
+    cyclic garbage collector stops walking them (``gc.freeze``), and collects young objects less often.
+
+    A frozen object that later becomes garbage is still freed by reference counting; only one caught in a reference
+    cycle would stay (none of the app's start-up objects is dropped that way)."""
     gc.collect()
     gc.freeze()
     _young, middle, old = gc.get_threshold()

@@ -36,3 +36,12 @@ def test_links_outside_a_request_use_the_configured_server(app: Flask) -> None:
             "https://san.haiphong.gov.vn/technologies/VAST-2025-0001/he-thong-nhan-dang-container")
         # Outside a request, links are always absolute (as url_for makes them).
         assert technology_url(LISTINGS[2]) == "https://san.haiphong.gov.vn/technologies/VAST-1/-"
+
+
+def test_requests_sharing_an_app_context_get_their_own_root(app: Flask) -> None:
+    # A request pushed inside an existing app context reuses it (and its `g`): the prefix is the request's own.
+    with app.app_context():
+        for script_root in ("/san-cong-nghe", "", "/khac"):
+            with app.test_request_context("/", base_url=f"http://localhost{script_root}/"):
+                expected = f"{script_root}/technologies/VAST-2025-0001/he-thong-nhan-dang-container"
+                assert technology_url(LISTINGS[0]) == expected

@@ -100,7 +100,3 @@ class ResetPasswordForm(FlaskForm):
     password_confirm = PasswordField(_l("Repeat the new password"), validators=[required(), matches("password")],
                                      render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("Set the new password"))
-
-
-class LogoutForm(FlaskForm):
-    submit = SubmitField(_l("Sign out"))

@@ -109,7 +109,8 @@ class InstituteName:
 @dataclass(slots=True)
 class TechnologyCard:
     """What result lists and the API show of a published technology, read with light queries (no ORM entity per
-    row); it has the attributes of :class:`Technology` they use."""
+    row); it has the attributes of :class:`Technology` they use. Its fields up to ``institute`` are the columns read,
+    in this order (``_CARD_COLUMNS``)."""
 
     id: int
     code: str
