@@ -148,7 +148,7 @@ def auth(client: FlaskClient) -> AuthActions:
 
 def csrf_token(html: str) -> str:
     """The CSRF token of the first form in ``html``."""
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    match = re.search(r'<input[^>]*\bname="csrf_token"[^>]*\bvalue="([^"]+)"', html)
     assert match, "no CSRF token in the page"
     return match.group(1)
 

@@ -83,6 +83,40 @@ def test_missing_csrf_token_on_other_posts_is_refused_with_a_clear_page(make_app
     assert response.status_code == 400
 
 
+def test_visitors_browse_without_a_cookie_and_switch_language_without_a_token(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    for path in ("/", "/technologies", "/technologies?q=cang+bien&sort=newest", "/api/v1/technologies?q=cang"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert not response.headers.getlist("Set-Cookie"), path
+    page = client.get("/technologies").get_data(as_text=True)
+    assert 'name="csrf_token"' not in page  # nothing to sign for a visitor
+
+    response = client.post("/language/en", data={"next": "/technologies?q=cang+bien"})
+    assert response.status_code == 302 and response.headers["Location"] == "/technologies?q=cang+bien"
+    assert any(c.startswith("session=") for c in response.headers.getlist("Set-Cookie"))
+    page = client.get("/technologies?q=cang+bien").get_data(as_text=True)
+    assert '<html lang="en"' in page and "Technology catalogue" in page
+
+
+def test_signed_in_language_switch_needs_the_token_and_is_kept_on_the_account(make_app, create_user):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    user = create_user("firm")
+    client = app.test_client()
+    token = csrf_token(client.get("/auth/login").get_data(as_text=True))
+    client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    page = client.get("/technologies").get_data(as_text=True)
+    assert page.count('name="csrf_token"') == 2  # the language switch and sign-out
+    assert client.post("/language/en", data={"next": "/"}).status_code == 400
+    with app.app_context():
+        assert db.session.get(User, user.id).locale != "en"
+    response = client.post("/language/en", data={"next": "/", "csrf_token": csrf_token(page)})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, user.id).locale == "en"
+
+
 def test_login_is_rate_limited(make_app, create_user):
     app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute", LOGIN_ACCOUNT_RATE_LIMIT="100 per hour")
     user = create_user("firm")
