@@ -1,4 +1,4 @@
-"""Transport and browser security: headers, cookie flags, CSRF on every state-changing request, proxies."""
+"""Transport and browser security: headers, cookie flags, CSRF on state-changing requests, proxies."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, has_request_context, request
-from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marketplace.extensions import csrf
@@ -40,25 +40,14 @@ SECURITY_HEADERS = {
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def csrf_checked_by_form(view: F) -> F:
-    """Mark a view whose ``FlaskForm`` checks the CSRF token itself.
+def csrf_checked_by_view(view: F) -> F:
+    """Mark a view that checks the CSRF token itself, most through its ``FlaskForm``.
 
     Such a view re-renders the form with a clear message and the user's input when the token is missing or stale,
-    instead of failing the whole request. Every other state-changing request is checked before the view runs.
+    instead of failing the whole request (or, like the language switch, decides when a token is needed). Every other
+    state-changing request is checked before the view runs.
     """
-    view.csrf_checked_by_form = True  # type: ignore[attr-defined]
-    return view
-
-
-def csrf_checked_for_accounts_only(view: F) -> F:
-    """Mark a view whose POST, from a visitor who is not signed in, changes nothing but that visitor's own session
-    (the language switch): only signed-in users' requests are checked, as they change the account.
-
-    A forged request from a visitor could do no more than a link to the other language. Pages for visitors then need
-    no CSRF token at all: handing one out gave every visitor a session cookie, and signed a token and the session on
-    every page (~0.3 ms of a results page's ~5).
-    """
-    view.csrf_checked_for_accounts_only = True  # type: ignore[attr-defined]
+    view.csrf_checked_by_view = True  # type: ignore[attr-defined]
     return view
 
 
@@ -75,13 +64,22 @@ class SecureCookieResponse(Response):
         super().set_cookie(key, *args, secure=secure, **kwargs)
 
 
+def csrf_token_valid() -> bool:
+    """Whether the request carries a valid CSRF token (always true while CSRF protection is off)."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return True
+    try:
+        csrf.protect()
+    except CSRFError:
+        return False
+    return True
+
+
 def _protect_against_csrf() -> None:
     if request.method not in UNSAFE_METHODS or not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
     view = current_app.view_functions.get(request.endpoint or "")
-    if view is not None and getattr(view, "csrf_checked_by_form", False):
-        return
-    if getattr(view, "csrf_checked_for_accounts_only", False) and not current_user.is_authenticated:
+    if view is not None and getattr(view, "csrf_checked_by_view", False):
         return
     csrf.protect()
 

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.extensions import db
-from marketplace.models import Organization, User
+from marketplace.models import Need, NeedStatus, NeedVisibility, Organization, User
 from marketplace.security import CONTENT_SECURITY_POLICY
 from tests.conftest import PASSWORD, csrf_token
 from tests.test_auth import NEW_FIRM
@@ -80,18 +80,30 @@ def test_missing_csrf_token_on_other_posts_is_refused_with_a_clear_page(make_app
     assert "Biểu mẫu đã hết hạn hoặc được gửi từ nơi khác." in response.get_data(as_text=True)
     assert client.get("/dashboard").status_code == 200  # still signed in
     response = client.post("/language/en", data={"next": "/"})
-    assert response.status_code == 400
+    assert response.status_code == 302  # refused without a change (see below), not a failed request
+    with app.app_context():
+        assert db.session.get(User, user.id).locale != "en"
 
 
-def test_visitors_browse_without_a_cookie_and_switch_language_without_a_token(make_app):
+def test_visitors_browse_without_a_cookie_and_switch_language_without_a_token(make_app, create_user,
+                                                                             create_technology):
     app = make_app(WTF_CSRF_ENABLED=True)
+    technology = create_technology(title="Hệ thống giám sát bãi container")
+    firm = create_user("firm")
+    with app.app_context():
+        need = Need(code="NC-TEST-001", title="Giám sát container lạnh", description="Cần giám sát nhiệt độ.",
+                    firm_id=firm.organization_id, author_id=firm.id, status=NeedStatus.OPEN,
+                    visibility=NeedVisibility.PUBLIC)
+        db.session.add(need)
+        db.session.commit()
+        need_id = need.id
     client = app.test_client()
-    for path in ("/", "/technologies", "/technologies?q=cang+bien&sort=newest", "/api/v1/technologies?q=cang"):
+    for path in ("/", "/technologies", "/technologies?q=cang+bien&sort=newest", "/api/v1/technologies?q=cang",
+                 f"/technologies/{technology.code}/{technology.slug}", "/needs", f"/needs/{need_id}"):
         response = client.get(path)
         assert response.status_code == 200, path
         assert not response.headers.getlist("Set-Cookie"), path
-    page = client.get("/technologies").get_data(as_text=True)
-    assert 'name="csrf_token"' not in page  # nothing to sign for a visitor
+        assert 'name="csrf_token"' not in response.get_data(as_text=True), path  # nothing to sign for a visitor
 
     response = client.post("/language/en", data={"next": "/technologies?q=cang+bien"})
     assert response.status_code == 302 and response.headers["Location"] == "/technologies?q=cang+bien"
@@ -104,17 +116,25 @@ def test_signed_in_language_switch_needs_the_token_and_is_kept_on_the_account(ma
     app = make_app(WTF_CSRF_ENABLED=True)
     user = create_user("firm")
     client = app.test_client()
+    visitor_page = client.get("/technologies").get_data(as_text=True)  # shown before signing in: no token
+    assert 'name="csrf_token"' not in visitor_page
     token = csrf_token(client.get("/auth/login").get_data(as_text=True))
     client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+
+    # The old page's switch (or a forged one): nothing changes, and the user reads why on the page they came from.
+    response = client.post("/language/en", data={"next": "/technologies"})
+    assert response.status_code == 302 and response.headers["Location"] == "/technologies"
     page = client.get("/technologies").get_data(as_text=True)
-    assert page.count('name="csrf_token"') == 2  # the language switch and sign-out
-    assert client.post("/language/en", data={"next": "/"}).status_code == 400
+    assert '<html lang="vi"' in page and "Chưa đổi được ngôn ngữ vì trang đã hết hạn. Vui lòng thử lại." in page
     with app.app_context():
         assert db.session.get(User, user.id).locale != "en"
+
+    assert page.count('name="csrf_token"') == 2  # the language switch and sign-out
     response = client.post("/language/en", data={"next": "/", "csrf_token": csrf_token(page)})
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(User, user.id).locale == "en"
+    assert '<html lang="en"' in client.get("/").get_data(as_text=True)
 
 
 def test_login_is_rate_limited(make_app, create_user):

@@ -14,12 +14,12 @@ from marketplace.auth import services
 from marketplace.db import commit
 from marketplace.extensions import db
 from marketplace.i18n import SESSION_KEY
-from marketplace.security import csrf_checked_by_form
+from marketplace.security import csrf_checked_by_view
 
 
 @bp.route("/profile", methods=["GET", "POST"])
 @authz.permission(authz.SIGNED_IN)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
@@ -35,7 +35,7 @@ def profile():
 
 @bp.route("/password", methods=["GET", "POST"])
 @authz.permission(authz.SIGNED_IN)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def password():
     form = PasswordChangeForm()
     form.account_email = current_user.email

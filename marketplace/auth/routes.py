@@ -13,7 +13,7 @@ from marketplace.db import commit
 from marketplace.extensions import db, limiter
 from marketplace.i18n import select_locale
 from marketplace.models import Role
-from marketplace.security import csrf_checked_by_form
+from marketplace.security import csrf_checked_by_view
 from marketplace.web import next_from_request
 
 
@@ -28,7 +28,7 @@ def _login_email_key() -> str:
 
 @bp.route("/register", methods=["GET", "POST"])
 @authz.permission(authz.GUEST)
-@csrf_checked_by_form
+@csrf_checked_by_view
 @limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
 def register():
     form = RegistrationForm()
@@ -65,7 +65,7 @@ def register():
 
 @bp.route("/login", methods=["GET", "POST"])
 @authz.permission(authz.GUEST)
-@csrf_checked_by_form
+@csrf_checked_by_view
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed)
 @limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"], key_func=_login_email_key,
                deduct_when=_failed)
@@ -95,7 +95,7 @@ def logout():
 
 @bp.route("/reset", methods=["GET", "POST"])
 @authz.permission(authz.PUBLIC)
-@csrf_checked_by_form
+@csrf_checked_by_view
 @limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"])
 def reset_request():
     form = ResetRequestForm()
@@ -111,7 +111,7 @@ def reset_request():
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @authz.permission(authz.PUBLIC)
-@csrf_checked_by_form
+@csrf_checked_by_view
 @limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"])
 def reset_password(token: str):
     try:

@@ -17,7 +17,7 @@ from marketplace.extensions import db
 from marketplace.models import Technology, TechnologyAttachment, TechnologyStatus
 from marketplace.pagination import paginate
 from marketplace.searching.service import SEARCH_PARAMS, query_from_args, search_catalogue, spelling_suggestion
-from marketplace.security import csrf_checked_by_form
+from marketplace.security import csrf_checked_by_view
 
 
 def _technology_by_code(code: str) -> Technology:
@@ -73,7 +73,8 @@ def detail(code: str, slug: str):
         decision=services.last_decision(technology),
         stale=services.is_stale(technology),
         due=services.confirmation_due(technology),
-        action_form=ActionForm(),
+        # Only for someone who may act (a form signs a CSRF token into the session: visitors get no cookie).
+        action_form=ActionForm() if current_user.is_authenticated else None,
         can_edit=can_edit,
         can_attach=authz.can(current_user, "technology.attach", technology),
         attachment_form=AttachmentForm() if authz.can(current_user, "technology.attach", technology) else None,
@@ -143,7 +144,7 @@ def _save(technology: Technology | None, form: TechnologyForm):  # noqa: ANN202
 
 @bp.route("/my/technologies/new", methods=["GET", "POST"])
 @authz.permission(authz.RESEARCHER)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def create():
     form = TechnologyForm(with_code=True)
     if form.validate_on_submit():
@@ -155,7 +156,7 @@ def create():
 
 @bp.route("/my/technologies/<int:technology_id>/edit", methods=["GET", "POST"])
 @authz.permission(authz.RESEARCHER)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def edit(technology_id: int):
     technology = _own_technology(technology_id)
     authz.ensure("technology.edit", technology)
@@ -219,7 +220,7 @@ def confirm(technology_id: int):
 
 @bp.route("/my/technologies/<int:technology_id>/attachments", methods=["POST"])
 @authz.permission(authz.RESEARCHER)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def upload(technology_id: int):
     technology = _own_technology(technology_id)
     authz.ensure("technology.attach", technology)

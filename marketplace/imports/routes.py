@@ -24,7 +24,7 @@ from marketplace.imports.importer import CREATE, UNCHANGED, UPDATE, ImportPlan, 
 from marketplace.imports.reader import FileRefused, read_table
 from marketplace.models import Sector
 from marketplace.models.base import utcnow
-from marketplace.security import csrf_checked_by_form
+from marketplace.security import csrf_checked_by_view
 
 #: How many rows of each kind the preview lists (the counts are always complete, the problems always all listed).
 PREVIEW_ROWS = 500
@@ -38,7 +38,7 @@ def _change_labels() -> dict[str, object]:
 
 @bp.route("/", methods=["GET", "POST"])
 @authz.permission(authz.STAFF)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def upload():
     form = UploadForm()
     if form.validate_on_submit():
@@ -89,7 +89,7 @@ def preview():
 
 @bp.route("/confirm", methods=["POST"])
 @authz.permission(authz.STAFF)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def confirm():
     upload = pending.current()
     if upload is None:

@@ -15,7 +15,7 @@ from marketplace.matches import bp, lifecycle, review
 from marketplace.matches.forms import DecideForm, MoveForm, RespondForm
 from marketplace.models import AuditEvent, Match, MatchOrigin, MatchStatus, Organization, Round, Sector, Technology
 from marketplace.pagination import paginate
-from marketplace.security import csrf_checked_by_form
+from marketplace.security import csrf_checked_by_view
 from marketplace.web import posted_ids, safe_next_url
 
 QUEUE_ARGS = ("status", "origin", "sector", "institute", "round", "min_score")
@@ -78,7 +78,7 @@ def queue():
 
 @bp.route("/review/decide", methods=["POST"])
 @authz.permission(authz.STAFF)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def decide():
     form = DecideForm()
     back = safe_next_url(request.form.get("next"), "matches.queue")
@@ -137,7 +137,7 @@ def detail(match_id: int):
 
 @bp.route("/matches/<int:match_id>/move", methods=["POST"])
 @authz.permission(authz.STAFF)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def move(match_id: int):
     match = _match(match_id)
     moves = lifecycle.staff_moves(match)
@@ -165,7 +165,7 @@ def move(match_id: int):
 
 @bp.route("/matches/<int:match_id>/respond", methods=["POST"])
 @authz.permission(authz.PARTY)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def respond(match_id: int):
     match = _match(match_id)
     form = RespondForm()

@@ -21,7 +21,7 @@ from marketplace.imports.importer import guard_formula
 from marketplace.matchmaking import bp, services
 from marketplace.matchmaking.forms import EventForm, InviteForm, OutcomeForm, PlaceForm, PlanForm
 from marketplace.models import MatchmakingEvent, Meeting
-from marketplace.security import csrf_checked_by_form
+from marketplace.security import csrf_checked_by_view
 from marketplace.web import posted_ids
 
 #: Why the scheduler left a meeting out, in words (its reason codes).
@@ -54,7 +54,7 @@ def index():
 
 @bp.route("/sessions/new", methods=["GET", "POST"])
 @authz.permission(authz.STAFF)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def create():
     form = EventForm()
     if form.validate_on_submit():
@@ -131,7 +131,7 @@ def _meeting(event: MatchmakingEvent, meeting_id: int) -> Meeting:
 
 @bp.route("/sessions/<int:event_id>/meetings/<int:meeting_id>/place", methods=["POST"])
 @authz.permission(authz.STAFF)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def place(event_id: int, meeting_id: int):
     event = _event(event_id)
     meeting = _meeting(event, meeting_id)
@@ -162,7 +162,7 @@ def remove(event_id: int, meeting_id: int):
 
 @bp.route("/sessions/<int:event_id>/meetings/<int:meeting_id>/outcome", methods=["POST"])
 @authz.permission(authz.STAFF)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def outcome(event_id: int, meeting_id: int):
     event = _event(event_id)
     meeting = _meeting(event, meeting_id)

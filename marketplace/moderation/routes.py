@@ -15,7 +15,7 @@ from marketplace.models import Sector, TechnologyRevision
 from marketplace.moderation import bp, services
 from marketplace.moderation.forms import ReviewForm
 from marketplace.pagination import paginate
-from marketplace.security import csrf_checked_by_form
+from marketplace.security import csrf_checked_by_view
 
 
 @bp.route("/")
@@ -26,7 +26,7 @@ def queue():
 
 @bp.route("/<int:revision_id>", methods=["GET", "POST"])
 @authz.permission(authz.STAFF)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def review(revision_id: int):
     revision = db.session.get(TechnologyRevision, revision_id) or abort(404)
     form = ReviewForm()

@@ -16,7 +16,7 @@ from marketplace.models import Need, NeedStatus, Sector, Technology
 from marketplace.needs import bp, services
 from marketplace.needs.forms import CloseNeedForm, NeedForm, ProposalForm
 from marketplace.pagination import paginate
-from marketplace.security import csrf_checked_by_form
+from marketplace.security import csrf_checked_by_view
 from marketplace.suggestions import services as suggestions
 from marketplace.suggestions.wording import describe, strength
 
@@ -76,7 +76,9 @@ def _detail_page(need: Need, close_form: CloseNeedForm | None = None, status: in
         can_manage=can_manage,
         matches=services.matches_for(current_user, need) if authz.can(current_user, "need.view_matches", need)
         else None,
-        action_form=ActionForm(), close_form=close_form or CloseNeedForm(formdata=None),
+        # The forms only for who may use them (a form signs a CSRF token into the session: visitors get no cookie).
+        action_form=ActionForm() if can_manage else None,
+        close_form=close_form or (CloseNeedForm(formdata=None) if can_manage else None),
     ), status
 
 
@@ -128,7 +130,7 @@ def _save(need: Need | None, form: NeedForm):  # noqa: ANN202
 
 @bp.route("/my/needs/new", methods=["GET", "POST"])
 @authz.permission(authz.FIRM)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def create():
     if request.method == "GET":
         user = current_user
@@ -145,7 +147,7 @@ def create():
 
 @bp.route("/my/needs/<int:need_id>/edit", methods=["GET", "POST"])
 @authz.permission(authz.FIRM)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def edit(need_id: int):
     need = _need(need_id)
     authz.ensure("need.edit", need)
@@ -183,7 +185,7 @@ def reopen(need_id: int):
 
 @bp.route("/needs/<int:need_id>/close", methods=["POST"])
 @authz.permission(authz.SIGNED_IN)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def close(need_id: int):
     need = _need(need_id)
     authz.ensure("need.manage", need)
@@ -204,7 +206,7 @@ def close(need_id: int):
 
 @bp.route("/technologies/<int:technology_id>/propose", methods=["GET", "POST"])
 @authz.permission(authz.FIRM)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def propose(technology_id: int):
     """A firm proposes the technology for one of its needs ("đề xuất lựa chọn công nghệ")."""
     technology = db.session.get(Technology, technology_id)

@@ -13,7 +13,7 @@ from marketplace.models import Round
 from marketplace.models.base import utcnow
 from marketplace.rounds import bp, services
 from marketplace.rounds.forms import RoundForm
-from marketplace.security import csrf_checked_by_form
+from marketplace.security import csrf_checked_by_view
 
 
 @bp.app_template_global("round_time_left")
@@ -55,14 +55,14 @@ def _editor(form: RoundForm, proposal_round: Round | None):  # noqa: ANN202
 
 @bp.route("/rounds/new", methods=["GET", "POST"])
 @authz.permission(authz.STAFF)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def create():
     return _editor(RoundForm(), None)
 
 
 @bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
 @authz.permission(authz.STAFF)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def edit(round_id: int):
     proposal_round = db.session.get(Round, round_id) or abort(404)
     form = RoundForm() if request.method == "POST" else RoundForm.for_round(proposal_round)

@@ -16,7 +16,7 @@ from marketplace.notifications import mark_read as mark_notifications_read
 from marketplace.notifications import render as render_notification
 from marketplace.notifications import unread_count
 from marketplace.pagination import paginate
-from marketplace.security import csrf_checked_by_form
+from marketplace.security import csrf_checked_by_view
 from marketplace.subscriptions import bp, services
 from marketplace.subscriptions.forms import MarkReadForm, SubscriptionForm
 from marketplace.web import safe_next_url
@@ -38,7 +38,7 @@ def _unread_notifications() -> dict[str, int]:
 
 @bp.route("/subscriptions", methods=["GET", "POST"])
 @authz.permission(authz.FIRM)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def edit():
     """What the firm follows: sectors and keywords."""
     subscription = services.find_subscription(current_user)
@@ -80,7 +80,7 @@ def notifications():
 
 @bp.route("/notifications/read", methods=["POST"])
 @authz.permission(authz.SIGNED_IN)
-@csrf_checked_by_form
+@csrf_checked_by_view
 def mark_read():
     """Mark one notification (``notification_id``) or all of them read, then go back."""
     form = MarkReadForm()
