@@ -15,7 +15,8 @@ fi
 
 .venv/bin/flask db upgrade
 .venv/bin/flask demo load --if-empty
-.venv/bin/flask search reindex   # the search index follows the database from here on (outbox)
+.venv/bin/flask search reindex ||  # the search index follows the database from here on (outbox)
+  echo "run.sh: the search index was not rebuilt; pages use the database search until 'flask search reindex' succeeds" >&2
 
 # Workers (WEB_CONCURRENCY, default 2), address (BIND) and the rest: marketplace/gunicorn_config.py.
 exec .venv/bin/gunicorn --config python:marketplace.gunicorn_config "marketplace:create_app()"

@@ -113,6 +113,10 @@ class SearchBackend(ABC):
         """Titles completing what the user is typing."""
 
     @abstractmethod
+    def indexed_ids(self) -> set[int]:
+        """Every id in the index (to hold it against the database after a rebuild)."""
+
+    @abstractmethod
     def indexed_versions(self, ids: Iterable[int]) -> dict[int, int]:
         """The indexed version of each id that is in the index (for tests and consistency checks)."""
 

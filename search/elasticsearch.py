@@ -90,6 +90,8 @@ BULK_CHUNK = 500
 BULK_RETRIES = 3
 REQUEST_TIMEOUT = 5.0
 CLIENT_RETRIES = 2
+#: Ids read at a time when the index is held against the database.
+IDS_PAGE = 5_000
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _SIGNALS = ["priority", "trl", "stale"]
 
@@ -145,8 +147,8 @@ class ElasticsearchBackend(SearchBackend):
     writers irrelevant: the rebuild's possibly older copy of a document cannot overwrite a newer one. Deletes cannot
     be versioned through this interface, so the ids this process deleted during the rebuild are deleted again after
     the bulk load, just before the alias swap; a delete made by *another* process while the rebuild is loading that
-    very document may be undone by the load, which is why the app re-syncs recent changes from its outbox after a
-    rebuild.
+    very document may be undone by the load, which is why ``flask search reindex`` then holds the index against the
+    database (:func:`marketplace.searching.indexing.reconcile`, through :meth:`indexed_ids`).
     """
 
     name = "elasticsearch"
@@ -341,6 +343,23 @@ class ElasticsearchBackend(SearchBackend):
                     self._deleted_while_rebuilding.update(ids)
             self._bulk({"_op_type": "delete", "_index": target, "_id": str(doc_id)}
                        for doc_id in ids for target in targets)
+
+    def indexed_ids(self) -> set[int]:
+        found: set[int] = set()
+        after: list | None = None
+        with self._engine("list the indexed ids"):
+            while True:  # pages in id order (search_after keeps no scroll context open on the cluster)
+                try:
+                    body = self.client.search(index=self.alias, query={"match_all": {}}, sort=[{"id": "asc"}],
+                                              size=IDS_PAGE, source=False, track_total_hits=False,
+                                              **({"search_after": after} if after else {}))
+                except NotFoundError:
+                    return found
+                hits = body["hits"]["hits"]
+                found.update(int(hit["_id"]) for hit in hits)
+                if len(hits) < IDS_PAGE:
+                    return found
+                after = hits[-1]["sort"]
 
     def indexed_versions(self, ids: Iterable[int]) -> dict[int, int]:
         ids = [str(int(doc_id)) for doc_id in ids]

@@ -290,6 +290,14 @@ class EmbeddedBackend(SearchBackend):
 
     # --- writing -----------------------------------------------------------------------------------------------
 
+    def indexed_ids(self) -> set[int]:
+        searcher = self._searcher()
+        if not searcher.num_docs:
+            return set()
+        # Ordered by the id's fast field, each hit carries the id itself: no stored document is read.
+        result = searcher.search(tantivy.Query.all_query(), limit=searcher.num_docs, order_by_field="id")
+        return {int(key) for key, _address in result.hits}
+
     def indexed_versions(self, ids: Iterable[int]) -> dict[int, int]:
         ids = list(ids)
         if not ids:

@@ -23,6 +23,8 @@ from marketplace.db import commit
 from marketplace.extensions import db
 from marketplace.models import Organization, OrganizationKind, Role
 
+pytest_plugins = ["tests.search_server"]
+
 PASSWORD = "correct-horse-battery-9"
 KEPT_TABLES = {"sector", "alembic_version"}
 

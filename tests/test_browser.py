@@ -134,6 +134,10 @@ def test_visitor_finds_a_technology_typing_without_accents(server, create_techno
     with chromium_page() as (page, problems):
         page.goto(server + "/")
         box = page.locator("#nav-search")
+        # Autocomplete: titles completing the typed words (unaccented, the last one partial) fill the box's list.
+        box.press_sequentially("nhan dang contai")
+        page.locator('#nav-suggestions option[value="Hệ thống nhận dạng số container"]').wait_for(state="attached")
+        assert page.locator("#nav-suggestions option").count() == 1
         box.fill("nhan dang container")
         box.press("Enter")
         page.wait_for_url(re.compile(r"/technologies\?q=nhan\+dang\+container$"))

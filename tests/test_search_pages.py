@@ -87,6 +87,13 @@ def test_suggestions(app, client, catalogue):
     assert client.get("/api/v1/suggest?q=a").get_json()["suggestions"] == []
 
 
+def test_search_boxes_ask_for_suggestions_under_the_site_s_path(client, catalogue):
+    for root in ("", "/san-cong-nghe"):
+        page = client.get("/technologies?q=cang", base_url=f"http://localhost{root}/").get_data(as_text=True)
+        # The header's box and the results page's box.
+        assert page.count(f'data-suggest="{root}/api/v1/suggest"') == 2
+
+
 def test_empty_result_offers_a_close_spelling(client, catalogue):
     from marketplace.searching import service
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+
+import pytest
 import sqlalchemy as sa
 import tantivy
 
 from marketplace.db import commit
 from marketplace.extensions import db
 from marketplace.models import IndexTask, Technology, TechnologyStatus
-from marketplace.searching import current_search
-from search.base import SearchQuery
+from marketplace.searching import current_search, indexing
+from search.base import SearchQuery, SearchUnavailable
+from tests.search_server import free_port
 
 
 def codes_for(app, text: str) -> list[str]:
@@ -123,6 +128,75 @@ def test_reindex_rebuilds_from_the_database(app, create_technology, runner):
     assert codes_for(app, "may say") == ["DRY-01"]
     result = runner.invoke(args=["search", "query", "may say nong san", "--json"])
     assert '"code": "DRY-01"' in result.output
+
+
+@pytest.fixture(params=["embedded", "elasticsearch"])
+def search_settings(request: pytest.FixtureRequest) -> dict[str, object]:
+    """App settings for each backend (Elasticsearch: the session's cluster, indices under a prefix of their own)."""
+    if request.param == "embedded":
+        return {"SEARCH_BACKEND": "embedded"}
+    url = request.getfixturevalue("elasticsearch_url")
+    return {"SEARCH_BACKEND": "elasticsearch", "ELASTICSEARCH_URL": url,
+            "SEARCH_INDEX_PREFIX": f"test-{uuid.uuid4().hex[:10]}-"}
+
+
+def test_reindex_leaves_out_what_another_process_archived_meanwhile(make_app, create_technology, search_settings,
+                                                                     monkeypatch):
+    """A web worker archives a technology while `flask search reindex` is loading its old copy: the worker's delete
+    reaches the index being built before the load does, and its task is gone when the rebuild replays the outbox.
+    The reindex still ends with exactly the published technologies."""
+    cli_app, worker_app = make_app(**search_settings), make_app(**search_settings)
+    infos = [create_technology(title=f"Thiết bị giám sát bãi cảng số {n}", code=f"RACE-{n}") for n in range(4)]
+    archived = infos[-1]
+    with cli_app.app_context():
+        current_search.drop_index()
+        current_search.rebuild(indexing.published_docs())
+        snapshot = list(indexing.published_docs())  # what the load read before the worker's change
+
+    def loading(batch: int = 500) -> Iterator:
+        yield snapshot[0]
+        with worker_app.app_context():
+            db.session.get(Technology, archived.id).status = TechnologyStatus.ARCHIVED
+            commit()  # its drain deletes the technology at once (or its task waits, while the index is locked)
+        yield from snapshot[1:]
+
+    monkeypatch.setattr(indexing, "published_docs", loading)
+    result = cli_app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    with cli_app.app_context():
+        current_search.refresh()
+        assert current_search.indexed_ids() == {info.id for info in infos[:-1]}
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(IndexTask)) == 0
+    assert sorted(codes_for(cli_app, "giam sat bai cang")) == ["RACE-0", "RACE-1", "RACE-2"]
+    with cli_app.app_context():
+        current_search.drop_index()
+
+
+def test_reconcile_holds_the_index_against_the_database(make_app, create_technology, search_settings):
+    app = make_app(**search_settings)
+    infos = [create_technology(title=f"Cần cẩu giàn số {n}", code=f"CHECK-{n}") for n in range(3)]
+    with app.app_context():
+        current_search.rebuild(indexing.published_docs())
+        current_search.delete([infos[0].id])  # a write the index lost
+        db.session.execute(sa.update(Technology).where(Technology.id == infos[1].id).values(status="archived"))
+        db.session.execute(sa.delete(IndexTask))  # archived behind the outbox's back
+        commit()
+        assert indexing.reconcile() == (1, 1)
+        current_search.refresh()
+        assert current_search.indexed_ids() == {infos[0].id, infos[2].id}
+        assert indexing.reconcile() == (0, 0)
+        current_search.drop_index()
+
+
+def test_commands_say_in_one_line_that_the_engine_is_unavailable(make_app, create_technology):
+    app = make_app(SEARCH_BACKEND="elasticsearch", ELASTICSEARCH_URL=f"http://127.0.0.1:{free_port()}")
+    create_technology(title="Cảm biến mực nước cảng")  # saved although the engine is down (its task waits)
+    runner = app.test_cli_runner()
+    for args in (["init"], ["reindex"], ["query", "cang bien"], ["evaluate"], ["drop", "--yes-i-know"]):
+        result = runner.invoke(args=["search", *args])
+        assert result.exit_code == 1, (args, result.output)
+        assert "search engine unavailable: Elasticsearch could not" in result.output, args
+        assert "Traceback" not in result.output and not isinstance(result.exception, SearchUnavailable), args
 
 
 def test_drains_run_one_at_a_time(make_app, create_technology):

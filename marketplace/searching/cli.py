@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
+from collections.abc import Callable
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -19,7 +22,20 @@ from search.base import SearchQuery, SearchUnavailable
 search_cli = AppGroup("search", help="The search index.")
 
 
+def _engine_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """An unavailable engine is a one-line message and exit status 1, not a traceback."""
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except SearchUnavailable as exc:
+            raise click.ClickException(f"search engine unavailable: {exc}") from None
+
+    return run
+
+
 @search_cli.command("init")
+@_engine_errors
 def init_command() -> None:
     """Create the index if it does not exist."""
     current_search.ensure_index()
@@ -28,6 +44,7 @@ def init_command() -> None:
 
 @search_cli.command("reindex")
 @click.option("--batch", default=500, show_default=True, help="Technologies read from the database at a time.")
+@_engine_errors
 def reindex_command(batch: int) -> None:
     """Rebuild the index from the database and put it in place; changes made meanwhile are replayed after."""
     started = time.perf_counter()
@@ -38,8 +55,10 @@ def reindex_command(batch: int) -> None:
     with click.progressbar(indexing.published_docs(batch), length=count, label="Indexing") as docs:
         current_search.rebuild(docs)
     applied, remaining = _sync_all()
+    removed, added = indexing.reconcile()
     click.echo(f"{count} technologies indexed in {time.perf_counter() - started:.1f} s; "
-               f"{applied} changes replayed, {remaining} pending.")
+               f"{applied} changes replayed, {remaining} pending; checked against the database: "
+               f"{removed} removed, {added} added.")
 
 
 def _sync_all() -> tuple[int, int]:
@@ -64,6 +83,7 @@ def sync_command() -> None:
 
 @search_cli.command("drop")
 @click.option("--yes-i-know", is_flag=True, help="Confirm that the index is to be deleted.")
+@_engine_errors
 def drop_command(yes_i_know: bool) -> None:
     """Delete the index (`flask search reindex` builds it again)."""
     if not yes_i_know:
@@ -76,6 +96,7 @@ def drop_command(yes_i_know: bool) -> None:
 @click.argument("text")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of lines.")
 @click.option("--limit", default=10, show_default=True)
+@_engine_errors
 def query_command(text: str, as_json: bool, limit: int) -> None:
     """Print the ranked technology codes with their scores for TEXT."""
     result = current_search.search(SearchQuery(text=text, per_page=limit))
@@ -93,6 +114,7 @@ def query_command(text: str, as_json: bool, limit: int) -> None:
 @search_cli.command("evaluate")
 @click.argument("queries", type=click.Path(exists=True, dir_okay=False), required=False)
 @click.option("--worst", default=0, show_default=True, help="Also list this many of the weakest queries.")
+@_engine_errors
 def evaluate_command(queries: str | None, worst: int) -> None:
     """Measure the search on a labelled query set (the demo catalogue's by default): nDCG@10, Recall@10 and MRR,
     overall and per kind, beside a plain BM25 baseline on the same technologies' unnormalised text."""
@@ -108,8 +130,10 @@ def evaluate_command(queries: str | None, worst: int) -> None:
         result = current_search.search(SearchQuery(text=text, per_page=10))
         return [codes.get(hit.id, "") for hit in result.hits]
 
-    baseline = BM25Baseline({row.code: " ".join([row.title, row.summary or "", row.description or "",
-                                                  " ".join(row.keywords or [])]) for row in rows})
+    # The same fields as the engine's (English ones included), as they are stored: not normalised, not folded.
+    fields = ("title", "title_en", "summary", "description", "description_en")
+    baseline = BM25Baseline({row.code: " ".join([*(getattr(row, name) or "" for name in fields),
+                                                 *(row.keywords or [])]) for row in rows})
     reports = {current_search.name: evaluate(run, labelled), "bm25": evaluate(baseline.search, labelled)}
     click.echo(format_report(reports))
     if worst:

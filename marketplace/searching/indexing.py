@@ -102,6 +102,43 @@ def drain(backend: SearchBackend | None = None, limit: int = 500) -> tuple[int, 
     return len(tasks), remaining
 
 
+#: Missing technologies read from the database at a time by :func:`reconcile`.
+RECONCILE_BATCH = 500
+
+
+def reconcile(backend: SearchBackend | None = None) -> tuple[int, int]:
+    """Make the index hold exactly the published technologies: remove what the database no longer publishes, add
+    what is missing. ``flask search reindex`` runs it after the rebuild: a delete made by another process while the
+    rebuild was loading that very technology can be undone by the load (deletes carry no version), and that
+    process's task is already applied and gone.
+
+    Drains wait meanwhile (their lock), so no task is applied between the two reads and the writes; a change
+    committed meanwhile keeps its task, applied after. Versions make adding a technology twice harmless.
+
+    :returns: (removed, added)
+    :raises SearchUnavailable: the engine failed (nothing in the database changed).
+    """
+    from marketplace.searching.extension import current_search
+
+    backend = backend or current_search
+    db.session.commit()  # a transaction of its own, with the drains' lock
+    _serialize_drains()
+    try:
+        backend.refresh()  # what the index holds, as searches see it
+        indexed = backend.indexed_ids()
+        published = set(db.session.scalars(
+            sa.select(Technology.id).where(Technology.status == TechnologyStatus.PUBLISHED)))
+        stray, missing = sorted(indexed - published), sorted(published - indexed)
+        backend.delete(stray)
+        for start in range(0, len(missing), RECONCILE_BATCH):
+            batch = missing[start:start + RECONCILE_BATCH]
+            backend.index(to_doc(t) for t in db.session.scalars(
+                sa.select(Technology).where(Technology.id.in_(batch)).options(so.selectinload(Technology.sectors))))
+    finally:
+        db.session.rollback()  # nothing to keep: releases the lock
+    return len(stray), len(missing)
+
+
 #: Key of the PostgreSQL advisory lock held by a drain.
 DRAIN_LOCK = 4_242_002
 

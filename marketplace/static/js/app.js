@@ -40,7 +40,8 @@
 
 (function () {
   "use strict";
-  // Search boxes: titles that complete what is typed, from /api/v1/suggest, offered in the box's datalist.
+  // Search boxes: titles that complete what is typed, from the URL in data-suggest (the site may live under a path
+  // prefix), offered in the box's datalist.
   document.querySelectorAll("input[data-suggest]").forEach(function (input) {
     var list = document.getElementById(input.getAttribute("list"));
     var timer = null;
@@ -52,7 +53,8 @@
       if (text.length < 2 || text === last) { return; }
       timer = window.setTimeout(function () {
         last = text;
-        fetch("/api/v1/suggest?q=" + encodeURIComponent(text), {headers: {"Accept": "application/json"}})
+        fetch(input.getAttribute("data-suggest") + "?q=" + encodeURIComponent(text),
+              {headers: {"Accept": "application/json"}})
           .then(function (response) { return response.ok ? response.json() : {suggestions: []}; })
           .then(function (data) {
             list.replaceChildren();
