@@ -171,8 +171,8 @@ def need_query(need: NeedText) -> str:
 
 
 def baseline_document(technology: TechnologyText) -> str:
-    """The baseline's document for a technology: the same unnormalised fields as the search baseline (Vietnamese
-    title, summary, description, keywords; the English texts are left out, as there)."""
+    """The baseline's document for a technology: its unnormalised Vietnamese title, summary, description and
+    keywords (the needs it is matched against are Vietnamese)."""
     return technology_text({"title": technology.title, "summary": technology.summary,
                             "description": technology.description, "keywords": list(technology.keywords)},
                            BASELINE_FIELDS)

@@ -11,7 +11,8 @@ Layout of the indices (``prefix`` lets several deployments share a cluster)::
     {prefix}technologies-rebuilding      alias of the index a rebuild is filling, while it runs
 
 Relevance is the one of :mod:`search.analysis`, the same as the embedded backend's: one ``bool`` whose ``should``
-clauses' scores add up: per query word its folded match in every field (weighted by ``FIELD_BOOSTS``), its accented
+clauses' scores add up: per query word a ``multi_match`` (``most_fields``: the fields' scores add up too) of its
+folded form in every field (weighted by ``FIELD_BOOSTS``), its accented
 match (``EXACT_BOOST - 1`` more, only when the word has accents, in ``ACCENT_FIELDS``), the other words the last word
 begins (the ``PREFIX_EXPANSIONS`` most frequent, scored) and those one typo away (in ``VARIANT_FIELDS``); adjacent
 words as phrases (in ``PAIR_FIELDS``); synonyms of one word in ``SYNONYM_FIELDS``, of several as phrases in
@@ -472,11 +473,13 @@ class ElasticsearchBackend(SearchBackend):
         return {"bool": {"should": clauses, "minimum_should_match": 1}}
 
     def _term_clauses(self, term: Term, fields: tuple[str, ...] = TEXT_FIELDS) -> list[dict[str, Any]]:
-        queries: list[dict[str, Any]] = []
+        # The word, folded, in every field with its boost; `most_fields` adds the fields' scores up.
+        queries: list[dict[str, Any]] = [{"multi_match": {
+            "query": term.folded, "type": "most_fields",
+            "fields": [f"{name}.folded^{FIELD_BOOSTS[name]}" for name in fields]}}]
         for name in fields:
             boost = FIELD_BOOSTS[name]
             folded = f"{name}.folded"
-            queries.append({"match": {folded: {"query": term.folded, "boost": boost}}})
             if term.accented and name in ACCENT_FIELDS:
                 queries.append({"match": {name: {"query": term.exact, "boost": boost * (EXACT_BOOST - 1)}}})
             if name not in VARIANT_FIELDS:  # (a word longer than any real one has none: see `analyze`)

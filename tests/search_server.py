@@ -1,6 +1,6 @@
-"""The Elasticsearch cluster the tests talk to: ``ELASTICSEARCH_URL``, or a ``noida-db`` server (an
-Elasticsearch-API emulator from PyPI) started on a free 127.0.0.1 port for the session (a fixture for every test
-module, registered in conftest)."""
+"""Fixtures for every test module (registered in conftest): the Elasticsearch cluster the tests talk to
+(``ELASTICSEARCH_URL``, or a ``noida-db`` server, an Elasticsearch-API emulator from PyPI, started on a free 127.0.0.1
+port for the session), and app settings for each search backend."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,3 +83,13 @@ def _stop(process: subprocess.Popen) -> None:
             break
         except subprocess.TimeoutExpired:
             continue
+
+
+@pytest.fixture(params=["embedded", "elasticsearch"])
+def search_settings(request: pytest.FixtureRequest) -> dict[str, object]:
+    """App settings for each backend (Elasticsearch: the session's cluster, indices under a prefix of their own)."""
+    if request.param == "embedded":
+        return {"SEARCH_BACKEND": "embedded"}
+    url = request.getfixturevalue("elasticsearch_url")
+    return {"SEARCH_BACKEND": "elasticsearch", "ELASTICSEARCH_URL": url,
+            "SEARCH_INDEX_PREFIX": f"test-{uuid.uuid4().hex[:10]}-"}

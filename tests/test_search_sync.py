@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
-import pytest
 import sqlalchemy as sa
 import tantivy
 
@@ -128,16 +126,6 @@ def test_reindex_rebuilds_from_the_database(app, create_technology, runner):
     assert codes_for(app, "may say") == ["DRY-01"]
     result = runner.invoke(args=["search", "query", "may say nong san", "--json"])
     assert '"code": "DRY-01"' in result.output
-
-
-@pytest.fixture(params=["embedded", "elasticsearch"])
-def search_settings(request: pytest.FixtureRequest) -> dict[str, object]:
-    """App settings for each backend (Elasticsearch: the session's cluster, indices under a prefix of their own)."""
-    if request.param == "embedded":
-        return {"SEARCH_BACKEND": "embedded"}
-    url = request.getfixturevalue("elasticsearch_url")
-    return {"SEARCH_BACKEND": "elasticsearch", "ELASTICSEARCH_URL": url,
-            "SEARCH_INDEX_PREFIX": f"test-{uuid.uuid4().hex[:10]}-"}
 
 
 def test_reindex_leaves_out_what_another_process_archived_meanwhile(make_app, create_technology, search_settings,

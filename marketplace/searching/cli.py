@@ -119,6 +119,7 @@ def evaluate_command(queries: str | None, worst: int) -> None:
     """Measure the search on a labelled query set (the demo catalogue's by default): nDCG@10, Recall@10 and MRR,
     overall and per kind, beside a plain BM25 baseline on the same technologies' unnormalised text."""
     from search.evaluation import DEFAULT_QUERIES, BM25Baseline, evaluate, format_report, format_worst, load_queries
+    from search.evaluation.baseline import BASELINE_FIELDS, technology_text
 
     labelled = load_queries(queries or DEFAULT_QUERIES)
     rows = db.session.scalars(sa.select(Technology).where(Technology.status == "published")).all()
@@ -130,10 +131,8 @@ def evaluate_command(queries: str | None, worst: int) -> None:
         result = current_search.search(SearchQuery(text=text, per_page=10))
         return [codes.get(hit.id, "") for hit in result.hits]
 
-    # The same fields as the engine's (English ones included), as they are stored: not normalised, not folded.
-    fields = ("title", "title_en", "summary", "description", "description_en")
-    baseline = BM25Baseline({row.code: " ".join([*(getattr(row, name) or "" for name in fields),
-                                                 *(row.keywords or [])]) for row in rows})
+    baseline = BM25Baseline({row.code: technology_text({name: getattr(row, name) for name in BASELINE_FIELDS})
+                             for row in rows})
     reports = {current_search.name: evaluate(run, labelled), "bm25": evaluate(baseline.search, labelled)}
     click.echo(format_report(reports))
     if worst:
