@@ -46,6 +46,16 @@ def test_page_state_is_in_the_url_and_sorting_works(client, catalogue):
     assert 'name="sector" value="logistics"' in page and 'value="readiness" selected' in page
 
 
+def test_readiness_range_from_the_sidebar(client, catalogue):
+    page = client.get("/technologies?q=container").get_data(as_text=True)
+    assert '<select class="form-select form-select-sm" id="f-trl-min" name="trl_min" data-autosubmit>' in page
+    assert '<option value="">Mọi mức</option>' in page and ">Từ TRL 7 trở lên</option>" in page
+    page = client.get("/technologies?sort=readiness&trl_min=7").get_data(as_text=True)
+    assert '<option value="7" selected>Từ TRL 7 trở lên</option>' in page
+    assert "Hệ thống nhận dạng số" in page and "Chế phẩm vi sinh" in page and "Kho lạnh giám sát" not in page
+    assert page.count(' selected>') == 2  # the range and the sort, nothing else
+
+
 @pytest.mark.parametrize("query", [
     "", " ", "x" * 2000, '" * ( ) : - OR AND NEAR', "<script>alert(1)</script>", "container 🚢🚢", "контейнер 集装箱",
     "title:container", "container AND", "((((", "-container", "q=1&page=99999",
@@ -118,7 +128,7 @@ def test_page_links_keep_only_search_parameters(client, create_technology):
         create_technology(title=f"Thiết bị {n:02d}", code=f"P-{n:02d}")
     page = client.get("/technologies?sort=title&trl_min=3&_external=1&endpoint=x").get_data(as_text=True)
     assert 'href="/technologies?page=2&amp;sort=title&amp;trl_min=3"' in page
-    assert 'name="trl_min" value="3"' in page.split('id="facet-form"')[1]  # the facets keep it too
+    assert '<option value="3" selected>' in page.split('id="facet-form"')[1]  # the facets keep it too
 
 
 def test_database_fallback_filters_transfer_modes_before_paging(make_app, create_technology, tmp_path):

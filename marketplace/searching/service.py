@@ -198,6 +198,7 @@ class Labels:
 
     trl: dict[int, str]  # readiness levels, for the facet
     trl_short: dict[int, str]  # "TRL 7", for the cards
+    trl_at_least: dict[int, str]  # "TRL 7 or higher", for the readiness range
     transfer_modes: dict[str, str]
     priority: str  # the priority-sector badge
     sector_name: str  # the attribute of a sector that holds its name in this language
@@ -210,6 +211,7 @@ def page_labels(locale: str) -> Labels:
     with force_locale(locale):
         return Labels(trl={level: str(label) for level, label in TRL_LABELS.items()},
                       trl_short={level: gettext("TRL %(level)d", level=level) for level in TRL_LABELS},
+                      trl_at_least={level: gettext("TRL %(level)d or higher", level=level) for level in TRL_LABELS},
                       transfer_modes={mode.value: str(label) for mode, label in TRANSFER_MODE_LABELS.items()},
                       priority=gettext("Priority sector"), sector_name=Sector.name_field(locale))
 
