@@ -187,6 +187,42 @@ def test_commands_say_in_one_line_that_the_engine_is_unavailable(make_app, creat
         assert "Traceback" not in result.output and not isinstance(result.exception, SearchUnavailable), args
 
 
+def test_several_processes_write_and_search_one_index(app, create_technology, database_uri, runner):
+    """Two processes edit technologies at the same time (as two gunicorn workers do): every edit is saved, what
+    their drains applied is searchable at once from a third process, and `flask search sync` applies the rest."""
+    import multiprocessing
+
+    from tests.search_workers import edit_titles
+
+    infos = [create_technology(title=f"Công nghệ ban đầu số {n}", code=f"PROC-{n:02d}") for n in range(24)]
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo",
+             "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform", "victor",
+             "whiskey", "xray"]
+    titles = {info.id: f"Thiết bị phao tiêu {word}" for info, word in zip(infos, words, strict=True)}
+    with app.app_context():
+        current_search.refresh()  # this process has its searcher open before the others write
+        assert current_search.search(SearchQuery(text="phao tieu")).total == 0
+    context = multiprocessing.get_context("spawn")
+    shares = [sorted(titles.items())[0::2], sorted(titles.items())[1::2]]
+    workers = [context.Process(target=edit_titles, args=(database_uri, app.config["SEARCH_INDEX_DIR"], share))
+               for share in shares]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+        assert worker.exitcode == 0
+    with app.app_context():
+        assert {t.id: t.title for t in db.session.scalars(sa.select(Technology))} == titles  # every edit saved
+        waiting = set(db.session.scalars(sa.select(IndexTask.doc_id)))
+        for technology_id, title in titles.items():
+            if technology_id not in waiting:  # applied by a worker: this process sees it without reopening
+                assert [hit.id for hit in current_search.search(SearchQuery(text=title)).hits][:1] == [technology_id]
+    assert runner.invoke(args=["search", "sync"]).exit_code == 0
+    with app.app_context():
+        for technology_id, title in titles.items():
+            assert [hit.id for hit in current_search.search(SearchQuery(text=title)).hits][:1] == [technology_id]
+
+
 def test_drains_run_one_at_a_time(make_app, create_technology):
     """A second drain waits until the first has written to the engine and committed."""
     import threading
