@@ -651,6 +651,26 @@ def test_es_rebuild_keeps_writes_made_meanwhile(es_backend: ElasticsearchBackend
     assert len(_layout(es_backend)) == 1
 
 
+def test_es_writes_go_in_chunks(es_backend: ElasticsearchBackend, monkeypatch: pytest.MonkeyPatch) -> None:
+    import search.elasticsearch
+
+    monkeypatch.setattr(search.elasticsearch, "BULK_CHUNK", 5)
+    client_class, requests = type(es_backend.client), []
+    send = client_class.bulk
+
+    def counted(client: object, *args: object, **kwargs: object) -> object:  # the real request, counted
+        requests.append(len(kwargs["operations"]))
+        return send(client, *args, **kwargs)
+
+    monkeypatch.setattr(client_class, "bulk", counted)  # (the helper sends through a copy of the client)
+    es_backend.index(CORPUS)  # 18 documents: four requests of at most five
+    assert len(requests) == 4 and sum(requests) == 2 * len(CORPUS)  # an action line and a document each
+    es_backend.rebuild(CORPUS[:7])
+    assert len(requests) == 6
+    es_backend.refresh()
+    assert es_backend.indexed_ids() == {doc.id for doc in CORPUS[:7]}
+
+
 def test_es_failed_rebuild_keeps_the_live_index(es_backend: ElasticsearchBackend) -> None:
     es_backend.index(CORPUS[:3])
     es_backend.refresh()
