@@ -15,8 +15,10 @@ fi
 
 .venv/bin/flask db upgrade
 .venv/bin/flask demo load --if-empty
-.venv/bin/flask search reindex ||  # the search index follows the database from here on (outbox)
-  echo "run.sh: the search index was not rebuilt; pages use the database search until 'flask search reindex' succeeds" >&2
+# The search index follows the database from here on (outbox). If the rebuild fails (the engine down, say), the app
+# starts anyway: searches use the index as it is, or the database while the engine is unavailable.
+.venv/bin/flask search reindex ||
+  echo "run.sh: 'flask search reindex' failed (see above); starting anyway. Run it again once the cause is fixed." >&2
 
 # Workers (WEB_CONCURRENCY, default 2), address (BIND) and the rest: marketplace/gunicorn_config.py.
 exec .venv/bin/gunicorn --config python:marketplace.gunicorn_config "marketplace:create_app()"

@@ -71,8 +71,10 @@ def make_app(database_uri: str, tmp_path: Path):
     for app in apps:
         with app.app_context():
             db.session.remove()
-    if apps:  # the next test starts from empty tables, whichever apps this one built
-        with apps[0].app_context():
+    # The next test starts from empty tables, whichever apps this one built (some point at other databases).
+    main = next((app for app in apps if app.config["SQLALCHEMY_DATABASE_URI"] == database_uri), None)
+    if main is not None:
+        with main.app_context():
             _empty_tables()
             db.session.remove()
     for app in apps:

@@ -90,6 +90,9 @@ def search_settings(request: pytest.FixtureRequest) -> dict[str, object]:
     """App settings for each backend (Elasticsearch: the session's cluster, indices under a prefix of their own)."""
     if request.param == "embedded":
         return {"SEARCH_BACKEND": "embedded"}
-    url = request.getfixturevalue("elasticsearch_url")
-    return {"SEARCH_BACKEND": "elasticsearch", "ELASTICSEARCH_URL": url,
-            "SEARCH_INDEX_PREFIX": f"test-{uuid.uuid4().hex[:10]}-"}
+    from search.elasticsearch import ElasticsearchBackend
+
+    url, prefix = request.getfixturevalue("elasticsearch_url"), f"test-{uuid.uuid4().hex[:10]}-"
+    # Whatever the test left, even when it failed (on a real cluster, indices would otherwise stay).
+    request.addfinalizer(lambda: ElasticsearchBackend(url, prefix=prefix).drop_index())
+    return {"SEARCH_BACKEND": "elasticsearch", "ELASTICSEARCH_URL": url, "SEARCH_INDEX_PREFIX": prefix}

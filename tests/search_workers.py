@@ -15,6 +15,6 @@ def edit_titles(database_uri: str, index_dir: str, edits: list[tuple[int, str]])
     with app.app_context():
         for technology_id, title in edits:
             db.session.get(Technology, technology_id).title = title
-            commit()  # saved even when the other process holds the index's writer lock (the task then waits)
+            commit()  # and the index drain, which waits for the other process's drain to finish
         db.session.remove()
         db.engine.dispose()

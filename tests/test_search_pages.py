@@ -49,7 +49,7 @@ def test_page_state_is_in_the_url_and_sorting_works(client, catalogue):
 def test_readiness_range_from_the_sidebar(client, catalogue):
     page = client.get("/technologies?q=container").get_data(as_text=True)
     assert '<select class="form-select form-select-sm" id="f-trl-min" name="trl_min" data-autosubmit>' in page
-    assert '<option value="">Mọi mức</option>' in page and ">Từ TRL 7 trở lên</option>" in page
+    assert '<option value="">Tất cả các mức</option>' in page and ">Từ TRL 7 trở lên</option>" in page
     page = client.get("/technologies?sort=readiness&trl_min=7").get_data(as_text=True)
     assert '<option value="7" selected>Từ TRL 7 trở lên</option>' in page
     assert "Hệ thống nhận dạng số" in page and "Chế phẩm vi sinh" in page and "Kho lạnh giám sát" not in page
