@@ -113,7 +113,8 @@ def reconcile(backend: SearchBackend | None = None) -> tuple[int, int]:
     process's task is already applied and gone.
 
     Drains wait meanwhile (their lock), so no task is applied between the two reads and the writes; a change
-    committed meanwhile keeps its task, applied after. Versions make adding a technology twice harmless.
+    committed meanwhile keeps its task, applied after. Versions make adding a technology twice harmless. (On SQLite
+    the lock is the database's write lock: web commits wait while the index's ids are read, once per rebuild.)
 
     :returns: (removed, added)
     :raises SearchUnavailable: the engine failed (nothing in the database changed).
