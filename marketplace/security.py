@@ -78,6 +78,8 @@ def csrf_token_valid() -> bool:
 def _protect_against_csrf() -> None:
     if request.method not in UNSAFE_METHODS or not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
+    if request.routing_exception is not None:
+        return  # no such page, or not that method: 404 or 405 as routing says, not a form error
     view = current_app.view_functions.get(request.endpoint or "")
     if view is not None and getattr(view, "csrf_checked_by_view", False):
         return

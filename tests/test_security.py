@@ -137,6 +137,13 @@ def test_signed_in_language_switch_needs_the_token_and_is_kept_on_the_account(ma
     assert '<html lang="en"' in client.get("/").get_data(as_text=True)
 
 
+def test_unknown_pages_and_methods_are_404_and_405_even_with_csrf_on(make_app):
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    assert client.post("/no-such-page").status_code == 404
+    assert client.put("/technologies").status_code == 405
+    assert client.delete("/language/en").status_code == 405
+
+
 def test_login_is_rate_limited(make_app, create_user):
     app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute", LOGIN_ACCOUNT_RATE_LIMIT="100 per hour")
     user = create_user("firm")
