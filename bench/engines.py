@@ -29,7 +29,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import tantivy
@@ -38,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import describe  # noqa: E402
-from bench.search import generate, percentile, query_mix  # noqa: E402
+from bench.search import generate, latencies, percentile, query_mix  # noqa: E402
 from matching.text import fold_diacritics, folded_tokens, normalize  # noqa: E402
 from search.analysis import FIELD_BOOSTS  # noqa: E402
 
@@ -135,16 +134,6 @@ class Tantivy:
         return [self.searcher.doc(address)["id"][0] for _score, address in result.hits], result.count, sectors
 
 
-def timed(task: Callable[[list[str]], object], mix: list[list[str]]) -> list[float]:
-    samples = []
-    for _ in range(ROUNDS):
-        for words in mix:
-            started = time.perf_counter()
-            task(words)
-            samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=100_000)
@@ -162,7 +151,7 @@ def main() -> None:
             built = time.perf_counter() - started
             row = {"engine": engine.name, "build": built}
             for label, task in (("top", engine.top), ("counts", engine.top_and_counts)):
-                samples = timed(task, mix)
+                samples = latencies(task, mix * ROUNDS, warm_up=0)
                 row[label] = (percentile(samples, 50), percentile(samples, 95))
             rows.append(row)
             engines.append(engine)

@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import describe  # noqa: E402
-from bench.search import BENEFITS, DOMAINS, HEADS, METRICS, PLACES, PROBLEMS, STANDARDS  # noqa: E402
+from bench.search import BENEFITS, DOMAINS, HEADS, METRICS, PLACES, PROBLEMS, STANDARDS, latencies  # noqa: E402
 from matching.text import fold_diacritics  # noqa: E402
 from matching.tfidf import NeedText, TechnologyText, TfidfMatcher  # noqa: E402
 
@@ -350,18 +350,6 @@ def timed_cpu(call: Callable[[], object]) -> tuple[float, float, object]:
     started, cpu = time.perf_counter(), time.process_time()
     result = call()
     return time.perf_counter() - started, time.process_time() - cpu, result
-
-
-def latencies(call: Callable[[object], object], items: list, warm_up: int = 5) -> list[float]:
-    """Milliseconds per call of ``call(item)``, after a few unmeasured calls."""
-    for item in items[:warm_up]:
-        call(item)
-    samples = []
-    for item in items:
-        started = time.perf_counter()
-        call(item)
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
 
 
 def main() -> None:

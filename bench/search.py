@@ -50,7 +50,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -550,6 +550,18 @@ def query_mix(seed: int = SEED) -> list[BenchQuery]:
 
 
 # --- Measures -----------------------------------------------------------------------------------------------------
+
+
+def latencies(call: Callable[[object], object], items: list, warm_up: int = 5) -> list[float]:
+    """Milliseconds per call of ``call(item)``, after a few unmeasured calls."""
+    for item in items[:warm_up]:
+        call(item)
+    samples = []
+    for item in items:
+        started = time.perf_counter()
+        call(item)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
 
 
 def percentile(samples: list[float], p: float) -> float:
