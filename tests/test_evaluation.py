@@ -271,7 +271,6 @@ def test_search_meets_its_quality_targets_on_the_demo_catalogue(make_app, search
             return [codes[hit.id] for hit in current_search.search(SearchQuery(text=text, per_page=10)).hits]
 
         report = evaluate(run, queries)
-        current_search.drop_index()
     assert report.overall.ndcg >= 0.90, report.overall
     assert {kind: scores.ndcg for kind, scores in report.by_kind.items() if scores.ndcg < 0.80} == {}
     assert set(report.by_kind) == set(KINDS)

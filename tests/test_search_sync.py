@@ -137,7 +137,6 @@ def test_reindex_leaves_out_what_another_process_archived_meanwhile(make_app, cr
     infos = [create_technology(title=f"Thiết bị giám sát bãi cảng số {n}", code=f"RACE-{n}") for n in range(4)]
     archived = infos[-1]
     with cli_app.app_context():
-        current_search.drop_index()
         current_search.rebuild(indexing.published_docs())
         snapshot = list(indexing.published_docs())  # what the load read before the worker's change
 
@@ -156,8 +155,6 @@ def test_reindex_leaves_out_what_another_process_archived_meanwhile(make_app, cr
         assert current_search.indexed_ids() == {info.id for info in infos[:-1]}
         assert db.session.scalar(sa.select(sa.func.count()).select_from(IndexTask)) == 0
     assert sorted(codes_for(cli_app, "giam sat bai cang")) == ["RACE-0", "RACE-1", "RACE-2"]
-    with cli_app.app_context():
-        current_search.drop_index()
 
 
 def test_reconcile_holds_the_index_against_the_database(make_app, create_technology, search_settings):
@@ -173,7 +170,6 @@ def test_reconcile_holds_the_index_against_the_database(make_app, create_technol
         current_search.refresh()
         assert current_search.indexed_ids() == {infos[0].id, infos[2].id}
         assert indexing.reconcile() == (0, 0)
-        current_search.drop_index()
 
 
 def test_commands_say_in_one_line_that_the_engine_is_unavailable(make_app, create_technology):
